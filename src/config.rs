@@ -1,0 +1,146 @@
+//! Configuration: command-line flags, `STRATA_*` environment variables and an optional TOML
+//! file, in that order of precedence, over defaults that run out of the box
+//! (127.0.0.1:9000, `./data`, three AZs, us-east-1).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, env = "STRATA_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Data directory: AZ directories, metadata and root credentials.
+    #[arg(long, env = "STRATA_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Region this server answers for.
+    #[arg(long, env = "STRATA_REGION")]
+    pub region: Option<String>,
+    /// Domain for virtual-hosted-style requests (`<bucket>.<domain>`).
+    #[arg(long, env = "STRATA_DOMAIN")]
+    pub domain: Option<String>,
+    /// PEM certificate chain: serve HTTPS instead of HTTP.
+    #[arg(long, env = "STRATA_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "STRATA_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Number of simulated availability zones (directories az-a, az-b, ... under the data dir).
+    #[arg(long, env = "STRATA_AZS")]
+    pub azs: Option<usize>,
+    /// Objects up to this many bytes are stored inside the metadata record.
+    #[arg(long, env = "STRATA_INLINE_THRESHOLD")]
+    pub inline_threshold: Option<usize>,
+    /// Load storage classes from this directory instead of the built-in `storage-classes/`.
+    #[arg(long, env = "STRATA_STORAGE_CLASSES")]
+    pub storage_classes: Option<PathBuf>,
+    /// Optional TOML file with the same settings (snake_case keys).
+    #[arg(long, env = "STRATA_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    region: Option<String>,
+    domain: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    azs: Option<usize>,
+    inline_threshold: Option<usize>,
+    storage_classes: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub region: String,
+    pub domain: Option<String>,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub azs: usize,
+    pub inline_threshold: usize,
+    pub storage_classes: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn resolve(args: ServeArgs) -> Result<Config, String> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let tls = match (
+            args.tls_cert.or(file.tls_cert),
+            args.tls_key.or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err("tls_cert and tls_key go together".into()),
+        };
+        let azs = args.azs.or(file.azs).unwrap_or(3);
+        if !(1..=26).contains(&azs) {
+            return Err(format!("azs must be between 1 and 26, not {azs}"));
+        }
+        Ok(Config {
+            listen: args
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9000))),
+            data_dir: args
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./data")),
+            region: args
+                .region
+                .or(file.region)
+                .unwrap_or_else(|| "us-east-1".to_string()),
+            domain: args.domain.or(file.domain),
+            tls,
+            azs,
+            inline_threshold: args
+                .inline_threshold
+                .or(file.inline_threshold)
+                .unwrap_or(crate::store::DEFAULT_INLINE_THRESHOLD),
+            storage_classes: args.storage_classes.or(file.storage_classes),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_out_of_the_box() {
+        let config = Config::resolve(ServeArgs::default()).expect("defaults");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert_eq!(config.azs, 3);
+        assert_eq!(config.region, "us-east-1");
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.toml");
+        std::fs::write(&path, "region = \"eu-west-1\"\nazs = 4\n").expect("write");
+        let args = ServeArgs {
+            config: Some(path),
+            azs: Some(5),
+            ..ServeArgs::default()
+        };
+        let config = Config::resolve(args).expect("config");
+        assert_eq!(config.region, "eu-west-1");
+        assert_eq!(config.azs, 5);
+    }
+}

@@ -1,0 +1,53 @@
+//! The HTTP edge: one axum fallback handler for every request. It stamps a request id on every
+//! response, resolves path-style or virtual-hosted-style addressing (`addressing`), and hands
+//! the request to `s3::dispatch`. S3 routes on query keywords and headers, which axum path
+//! routes cannot express, so axum is used only as the hyper service adapter.
+
+pub mod addressing;
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::response::Response;
+use http::{HeaderValue, Method};
+
+use crate::iam::Identities;
+use crate::store::Store;
+
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub identities: Identities,
+    pub region: String,
+    pub domain: Option<String>,
+    /// Whether this listener is TLS (feeds `aws:SecureTransport`).
+    pub secure: bool,
+}
+
+pub fn router(state: Arc<AppState>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(state)
+}
+
+async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response {
+    let request_id = new_request_id();
+    let is_head = request.method() == Method::HEAD;
+    let mut response = match crate::s3::dispatch(&app, request, &request_id).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::debug!(code = err.code, message = %err.message, %request_id, "request failed");
+            err.into_response_with(&request_id, is_head)
+        }
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-amz-request-id", value.clone());
+        headers.insert("x-amz-id-2", value);
+    }
+    headers.insert(http::header::SERVER, HeaderValue::from_static("strata"));
+    response
+}
+
+/// 16 uppercase hex characters, like AWS's request ids.
+fn new_request_id() -> String {
+    let value: u64 = rand::random();
+    format!("{value:016X}")
+}

@@ -1,0 +1,19 @@
+//! strata: an S3-compatible object store.
+//!
+//! A request's way through the crate: `server` (listeners, TLS) → `http` (addressing, request
+//! ids, dispatch) → `auth` (SigV4, body verification) → `policy` (authorize) → `s3::ops` (one
+//! module per operation family) → `store` (object layer) → `meta` (sled) and `chunk`
+//! (erasure-coded shards across AZs). See docs/architecture.md.
+
+pub mod auth;
+pub mod checksum;
+pub mod chunk;
+pub mod classes;
+pub mod config;
+pub mod http;
+pub mod iam;
+pub mod meta;
+pub mod policy;
+pub mod s3;
+pub mod server;
+pub mod store;

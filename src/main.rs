@@ -1,0 +1,59 @@
+//! The `strata` binary: `strata serve` runs the server.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "strata",
+    version,
+    about = "S3-compatible object storage over an erasure-coded chunk store"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the S3 server.
+    Serve(strata::config::ServeArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STRATA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve(args) => {
+            let config = match strata::config::Config::resolve(args) {
+                Ok(config) => config,
+                Err(err) => {
+                    eprintln!("strata: {err}");
+                    return std::process::ExitCode::from(2);
+                }
+            };
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(err) => {
+                    eprintln!("strata: cannot start the runtime: {err}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(strata::server::run(config)) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("strata: {err}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

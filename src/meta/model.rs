@@ -1,0 +1,139 @@
+//! The metadata records. Serialized with named fields (MessagePack), so a later issue adds a
+//! field with `#[serde(default)]` instead of migrating data.
+//!
+//! The model is versioned from day one: every object write creates an [`ObjectVersion`]; an
+//! unversioned bucket keeps exactly one version per key, the `null` one (`version_id: None`), and a
+//! delete marker is a version. Turning versioning on is then an API feature, not a migration.
+
+use serde::{Deserialize, Serialize};
+
+use crate::checksum::Checksum;
+use crate::chunk::BlobRef;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Versioning {
+    #[default]
+    Unversioned,
+    Enabled,
+    Suspended,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BucketRecord {
+    pub name: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_ms: i64,
+    pub region: String,
+    /// Canonical id of the owning account.
+    pub owner: String,
+    #[serde(default)]
+    pub versioning: Versioning,
+    /// Set while DeleteBucket checks emptiness: writes that see it fail with NoSuchBucket, and
+    /// because they read this record in their transaction, a write racing the delete conflicts
+    /// with the flag being set and re-runs.
+    #[serde(default)]
+    pub deleting: bool,
+}
+
+/// Headers stored with an object and returned on GET/HEAD.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContentHeaders {
+    pub content_type: Option<String>,
+    pub content_encoding: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_language: Option<String>,
+    pub cache_control: Option<String>,
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ObjectData {
+    /// Bytes live in the `Inline` tree under the version's uid.
+    Inline,
+    Blob(BlobRef),
+    /// A completed multipart upload: the parts' blobs, in order, as they were uploaded.
+    Parts(Vec<PartData>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartData {
+    pub number: u32,
+    pub size: u64,
+    pub etag: String,
+    pub blob: BlobRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectVersion {
+    /// Unique per version, also the inline data key. Hex of 16 random bytes.
+    pub uid: String,
+    /// `None` is the `null` version (unversioned or suspended bucket).
+    pub version_id: Option<String>,
+    pub delete_marker: bool,
+    pub last_modified_ms: i64,
+    /// Sort position among the key's versions (nanoseconds, strictly increasing per key).
+    pub sequence: u64,
+    pub size: u64,
+    /// Hex MD5 (single part) or `md5-of-md5s-N`, without quotes.
+    pub etag: String,
+    pub storage_class: String,
+    pub owner: String,
+    pub content: ContentHeaders,
+    /// `x-amz-meta-*` pairs, names lowercased without the prefix, in arrival order.
+    pub user_meta: Vec<(String, String)>,
+    pub data: ObjectData,
+    #[serde(default)]
+    pub checksum: Option<Checksum>,
+}
+
+impl ObjectVersion {
+    pub fn uid_bytes(&self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        if let Ok(bytes) = hex::decode(&self.uid) {
+            let n = bytes.len().min(16);
+            out[..n].copy_from_slice(&bytes[..n]);
+        }
+        out
+    }
+
+    /// Blobs this version references (for reference counting and GC).
+    pub fn blobs(&self) -> Vec<&BlobRef> {
+        match &self.data {
+            ObjectData::Inline => Vec::new(),
+            ObjectData::Blob(blob) => vec![blob],
+            ObjectData::Parts(parts) => parts.iter().map(|p| &p.blob).collect(),
+        }
+    }
+
+    pub fn part_count(&self) -> Option<usize> {
+        match &self.data {
+            ObjectData::Parts(parts) => Some(parts.len()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UploadRecord {
+    pub upload_id: String,
+    pub bucket: String,
+    pub key: String,
+    pub initiated_ms: i64,
+    pub storage_class: String,
+    pub owner: String,
+    pub content: ContentHeaders,
+    pub user_meta: Vec<(String, String)>,
+    #[serde(default)]
+    pub checksum_algorithm: Option<crate::checksum::ChecksumAlgorithm>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartRecord {
+    pub number: u32,
+    pub size: u64,
+    pub etag: String,
+    pub last_modified_ms: i64,
+    pub blob: BlobRef,
+    #[serde(default)]
+    pub checksum: Option<Checksum>,
+}

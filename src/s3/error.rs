@@ -1,0 +1,302 @@
+//! The one S3 error type and its rendering.
+//!
+//! Every failure a client sees is an [`S3Error`]: an S3 error code, a message in AWS's words, the
+//! resource it concerns and the request id. The code → HTTP status mapping lives in [`status_of`]
+//! and nowhere else, and XML rendering happens once, in [`S3Error::into_response_with`]. Inner
+//! layers (store, meta, chunk, auth) have their own error kinds; the `From` impls at the bottom
+//! of this file are the boundary where they become S3 codes.
+
+use axum::body::Body;
+use axum::response::Response;
+use http::{HeaderValue, StatusCode};
+
+use crate::auth::AuthError;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone)]
+pub struct S3Error {
+    pub code: &'static str,
+    pub message: String,
+    pub resource: Option<String>,
+    /// Extra XML elements some errors carry (e.g. `BucketName`, `Key`, `Condition`).
+    pub extra: Vec<(&'static str, String)>,
+}
+
+pub type S3Result<T> = Result<T, S3Error>;
+
+/// Code → status. The one table; a code missing here is a bug (it renders as 500).
+fn status_of(code: &str) -> StatusCode {
+    use StatusCode as S;
+    match code {
+        "AccessDenied"
+        | "InvalidAccessKeyId"
+        | "SignatureDoesNotMatch"
+        | "RequestTimeTooSkewed"
+        | "AllAccessDisabled"
+        | "InvalidObjectState"
+        | "RequestExpired" => S::FORBIDDEN,
+        "NoSuchBucket"
+        | "NoSuchKey"
+        | "NoSuchUpload"
+        | "NoSuchVersion"
+        | "NoSuchBucketPolicy"
+        | "NoSuchCORSConfiguration"
+        | "NoSuchLifecycleConfiguration"
+        | "NoSuchTagSet"
+        | "NoSuchWebsiteConfiguration"
+        | "ServerSideEncryptionConfigurationNotFoundError"
+        | "NoSuchPublicAccessBlockConfiguration"
+        | "ObjectLockConfigurationNotFoundError"
+        | "OwnershipControlsNotFoundError" => S::NOT_FOUND,
+        "BucketAlreadyExists"
+        | "BucketAlreadyOwnedByYou"
+        | "BucketNotEmpty"
+        | "OperationAborted"
+        | "InvalidBucketState" => S::CONFLICT,
+        "PreconditionFailed" => S::PRECONDITION_FAILED,
+        "NotModified" => S::NOT_MODIFIED,
+        "InvalidRange" => S::RANGE_NOT_SATISFIABLE,
+        "MethodNotAllowed" => S::METHOD_NOT_ALLOWED,
+        "MissingContentLength" => S::LENGTH_REQUIRED,
+        "EntityTooLarge"
+        | "EntityTooSmall"
+        | "InvalidArgument"
+        | "InvalidBucketName"
+        | "InvalidDigest"
+        | "BadDigest"
+        | "InvalidPart"
+        | "InvalidPartOrder"
+        | "InvalidRequest"
+        | "MalformedXML"
+        | "KeyTooLongError"
+        | "InvalidStorageClass"
+        | "InvalidLocationConstraint"
+        | "AuthorizationHeaderMalformed"
+        | "AuthorizationQueryParametersError"
+        | "XAmzContentSHA256Mismatch"
+        | "IncompleteBody"
+        | "MissingSecurityHeader"
+        | "MalformedTrailerError"
+        | "InvalidChunkSizeError"
+        | "InvalidEncodingType"
+        | "TooManyBuckets"
+        | "IllegalLocationConstraintException"
+        | "UnexpectedContent"
+        | "InvalidMaxKeys"
+        | "MetadataTooLarge"
+        | "InvalidURI"
+        | "InvalidTag"
+        | "MissingRequestBodyError"
+        | "InvalidPartNumber"
+        | "InvalidContinuationToken" => S::BAD_REQUEST,
+        "NotImplemented" => S::NOT_IMPLEMENTED,
+        "ServiceUnavailable" => S::SERVICE_UNAVAILABLE,
+        "SlowDown" => S::SERVICE_UNAVAILABLE,
+        "RequestTimeout" => S::BAD_REQUEST,
+        _ => S::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl S3Error {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        S3Error {
+            code,
+            message: message.into(),
+            resource: None,
+            extra: Vec::new(),
+        }
+    }
+
+    pub fn with_resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    pub fn with(mut self, element: &'static str, value: impl Into<String>) -> Self {
+        self.extra.push((element, value.into()));
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        status_of(self.code)
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        S3Error::new(
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        )
+    }
+
+    pub fn access_denied() -> Self {
+        S3Error::new("AccessDenied", "Access Denied")
+    }
+    pub fn no_such_bucket(bucket: &str) -> Self {
+        S3Error::new("NoSuchBucket", "The specified bucket does not exist")
+            .with("BucketName", bucket)
+    }
+    pub fn no_such_key(key: &str) -> Self {
+        S3Error::new("NoSuchKey", "The specified key does not exist.").with("Key", key)
+    }
+    pub fn no_such_upload(upload_id: &str) -> Self {
+        S3Error::new(
+            "NoSuchUpload",
+            "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+        )
+        .with("UploadId", upload_id)
+    }
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        S3Error::new("InvalidArgument", message)
+    }
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        S3Error::new("InvalidRequest", message)
+    }
+    pub fn malformed_xml() -> Self {
+        S3Error::new(
+            "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema",
+        )
+    }
+    pub fn not_implemented(what: &str) -> Self {
+        S3Error::new("NotImplemented", format!("{what} is not implemented"))
+    }
+    pub fn precondition_failed(condition: &str) -> Self {
+        S3Error::new(
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+        )
+        .with("Condition", condition)
+    }
+    pub fn method_not_allowed(method: &str, resource_type: &str) -> Self {
+        S3Error::new(
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+        )
+        .with("Method", method)
+        .with("ResourceType", resource_type)
+    }
+
+    /// Render as an S3 XML error document. HEAD responses and 304 carry no body, as on AWS.
+    pub fn into_response_with(self, request_id: &str, is_head: bool) -> Response {
+        let status = self.status();
+        let body = if is_head || status == StatusCode::NOT_MODIFIED {
+            Body::empty()
+        } else {
+            let mut xml = crate::s3::xml::XmlWriter::document();
+            xml.open("Error");
+            xml.elem("Code", self.code);
+            xml.elem("Message", &self.message);
+            for (name, value) in &self.extra {
+                xml.elem(name, value);
+            }
+            if let Some(resource) = &self.resource {
+                xml.elem("Resource", resource);
+            }
+            xml.elem("RequestId", request_id);
+            xml.close("Error");
+            Body::from(xml.finish())
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = status;
+        if !is_head && status != StatusCode::NOT_MODIFIED {
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/xml"),
+            );
+        }
+        response
+    }
+}
+
+impl std::fmt::Display for S3Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for S3Error {}
+
+impl From<AuthError> for S3Error {
+    fn from(err: AuthError) -> Self {
+        S3Error {
+            code: err.code(),
+            message: err.to_string(),
+            resource: None,
+            extra: Vec::new(),
+        }
+    }
+}
+
+impl From<StoreError> for S3Error {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NoSuchBucket(bucket) => S3Error::no_such_bucket(&bucket),
+            StoreError::NoSuchKey(key) => S3Error::no_such_key(&key),
+            StoreError::NoSuchUpload(id) => S3Error::no_such_upload(&id),
+            StoreError::BucketExists { name, .. } => S3Error::new(
+                "BucketAlreadyExists",
+                "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
+            )
+            .with("BucketName", name),
+            StoreError::BucketNotEmpty(bucket) => {
+                S3Error::new("BucketNotEmpty", "The bucket you tried to delete is not empty").with("BucketName", bucket)
+            }
+            StoreError::InvalidPart(message) => S3Error::new("InvalidPart", message),
+            StoreError::InvalidPartOrder => S3Error::new(
+                "InvalidPartOrder",
+                "The list of parts was not in ascending order. Parts must be ordered by part number.",
+            ),
+            StoreError::EntityTooSmall { part_number, size } => {
+                S3Error::new("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.")
+                    .with("PartNumber", part_number.to_string())
+                    .with("ProposedSize", size.to_string())
+                    .with("MinSizeAllowed", (5 * 1024 * 1024).to_string())
+            }
+            StoreError::EntityTooLarge => {
+                S3Error::new("EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.")
+            }
+            StoreError::BadDigest => {
+                S3Error::new("BadDigest", "The Content-MD5 you specified did not match what we received.")
+            }
+            StoreError::PreconditionFailed(condition) => S3Error::precondition_failed(condition),
+            StoreError::Body(err) => err,
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "write refused: not enough drives up");
+                S3Error::new("ServiceUnavailable", "Please reduce your request rate.")
+            }
+            other @ (StoreError::Meta(_) | StoreError::Chunk(_) | StoreError::Internal(_)) => S3Error::internal(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_aws_statuses() {
+        let table = [
+            ("NoSuchKey", 404),
+            ("NoSuchBucket", 404),
+            ("AccessDenied", 403),
+            ("SignatureDoesNotMatch", 403),
+            ("PreconditionFailed", 412),
+            ("InvalidRange", 416),
+            ("BucketNotEmpty", 409),
+            ("EntityTooSmall", 400),
+            ("NotImplemented", 501),
+            ("InternalError", 500),
+        ];
+        for (code, status) in table {
+            assert_eq!(status_of(code).as_u16(), status, "{code}");
+        }
+    }
+
+    #[test]
+    fn error_renders_code_message_and_request_id() {
+        let response = S3Error::no_such_key("a/b").into_response_with("REQ123", false);
+        assert_eq!(response.status(), 404);
+        assert_eq!(response.headers()["content-type"], "application/xml");
+    }
+}

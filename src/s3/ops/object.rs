@@ -1,0 +1,425 @@
+//! Object operations: PutObject, GetObject/HeadObject (ranges, part numbers, conditionals,
+//! response overrides), DeleteObject, DeleteObjects.
+
+use axum::body::Body;
+use axum::response::Response;
+use base64::Engine;
+use futures_util::TryStreamExt;
+use http::StatusCode;
+
+use super::{empty_response, http_date, quoted, set_header, xml_response};
+use crate::classes::DEFAULT_CLASS;
+use crate::http::AppState;
+use crate::meta::model::{ContentHeaders, ObjectData, ObjectVersion};
+use crate::s3::error::{S3Error, S3Result};
+use crate::s3::request::{RequestBody, S3Request, read_small_body};
+use crate::s3::xml::{self, XmlWriter};
+use crate::store::object::{MAX_PUT_SIZE, PutInput, WriteCondition};
+
+mod conditions;
+mod range;
+
+use conditions::{Conditions, Outcome};
+use range::ByteRange;
+
+/// AWS's limit on the total size of user-defined metadata (names and values).
+const MAX_USER_METADATA: usize = 2 * 1024;
+
+pub(crate) fn storage_class_of(app: &AppState, request: &S3Request) -> S3Result<String> {
+    let name = request
+        .header("x-amz-storage-class")
+        .unwrap_or(DEFAULT_CLASS);
+    let invalid = || {
+        S3Error::new(
+            "InvalidStorageClass",
+            "The storage class you specified is not valid",
+        )
+        .with("StorageClassRequested", name)
+    };
+    let class = app.store.classes.get(name).ok_or_else(invalid)?;
+    if class.restore_required {
+        // Archive classes need RestoreObject before a GET; until that exists, refuse to store
+        // into them rather than accept data nobody could read back the AWS way.
+        return Err(invalid());
+    }
+    Ok(class.name.clone())
+}
+
+pub(crate) fn content_headers(request: &S3Request) -> ContentHeaders {
+    let get = |name: &str| request.header(name).map(str::to_string);
+    ContentHeaders {
+        content_type: get("content-type"),
+        content_encoding: get("content-encoding")
+            .map(|v| strip_aws_chunked(&v))
+            .filter(|v| !v.is_empty()),
+        content_disposition: get("content-disposition"),
+        content_language: get("content-language"),
+        cache_control: get("cache-control"),
+        expires: get("expires"),
+    }
+}
+
+/// `aws-chunked` is transfer framing, not a property of the object; AWS drops it.
+fn strip_aws_chunked(value: &str) -> String {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.eq_ignore_ascii_case("aws-chunked") && !v.is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) fn user_metadata(request: &S3Request) -> S3Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut total = 0;
+    for (name, value) in &request.headers {
+        if let Some(suffix) = name.as_str().strip_prefix("x-amz-meta-") {
+            let value = value
+                .to_str()
+                .map_err(|_| S3Error::invalid_argument("User metadata values must be ASCII"))?;
+            total += suffix.len() + value.len();
+            out.push((suffix.to_string(), value.to_string()));
+        }
+    }
+    if total > MAX_USER_METADATA {
+        return Err(S3Error::new(
+            "MetadataTooLarge",
+            "Your metadata headers exceed the maximum allowed metadata size",
+        )
+        .with("Size", total.to_string())
+        .with("MaxSizeAllowed", MAX_USER_METADATA.to_string()));
+    }
+    Ok(out)
+}
+
+pub(crate) fn content_md5(request: &S3Request) -> S3Result<Option<[u8; 16]>> {
+    let Some(value) = request.header("content-md5") else {
+        return Ok(None);
+    };
+    let invalid = || {
+        S3Error::new(
+            "InvalidDigest",
+            "The Content-MD5 you specified is not valid.",
+        )
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .map_err(|_| invalid())?;
+    bytes.try_into().map(Some).map_err(|_| invalid())
+}
+
+/// The payload size the client declares; S3 refuses uploads that declare none.
+pub(crate) fn declared_length(request: &S3Request) -> S3Result<u64> {
+    let value = request
+        .header("x-amz-decoded-content-length")
+        .or_else(|| request.header("content-length"));
+    let Some(value) = value else {
+        return Err(S3Error::new(
+            "MissingContentLength",
+            "You must provide the Content-Length HTTP header.",
+        ));
+    };
+    value
+        .trim()
+        .parse()
+        .map_err(|_| S3Error::invalid_argument("Content-Length is not a number"))
+}
+
+fn write_condition(request: &S3Request) -> S3Result<WriteCondition> {
+    match (request.header("if-none-match"), request.header("if-match")) {
+        (Some(_), Some(_)) => Err(S3Error::not_implemented(
+            "If-Match together with If-None-Match",
+        )),
+        (Some(value), None) if value.trim() == "*" => Ok(WriteCondition::IfAbsent),
+        (Some(_), None) => Err(S3Error::not_implemented(
+            "If-None-Match with a value other than *",
+        )),
+        (None, Some(etag)) => Ok(WriteCondition::IfMatch(
+            etag.trim().trim_matches('"').to_string(),
+        )),
+        (None, None) => Ok(WriteCondition::None),
+    }
+}
+
+pub async fn put_object(
+    app: &AppState,
+    request: &S3Request,
+    body: &mut RequestBody,
+) -> S3Result<Response> {
+    let size = declared_length(request)?;
+    if size > MAX_PUT_SIZE {
+        return Err(S3Error::new(
+            "EntityTooLarge",
+            "Your proposed upload exceeds the maximum allowed object size.",
+        )
+        .with("ProposedSize", size.to_string())
+        .with("MaxSizeAllowed", MAX_PUT_SIZE.to_string()));
+    }
+    let input = PutInput {
+        bucket: request.bucket()?.to_string(),
+        key: request.key()?.to_string(),
+        storage_class: storage_class_of(app, request)?,
+        owner: request.owner_id().to_string(),
+        content: content_headers(request),
+        user_meta: user_metadata(request)?,
+        content_md5: content_md5(request)?,
+        condition: write_condition(request)?,
+    };
+    let version = app.store.put_object(input, body).await?;
+    let mut response = empty_response(StatusCode::OK);
+    set_header(&mut response, "etag", &quoted(&version.etag));
+    Ok(response)
+}
+
+pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Result<Response> {
+    let bucket = request.bucket()?;
+    let key = request.key()?;
+    let part_number = request.query_u32("partNumber")?;
+    let range_header = request.header("range");
+    if part_number.is_some() && range_header.is_some() {
+        return Err(S3Error::invalid_request(
+            "Cannot specify both Range header and partNumber query parameter",
+        ));
+    }
+    let conditions = Conditions::parse(request)?;
+    let version = app.store.head_object(bucket, key)?;
+
+    match conditions.evaluate(&version.etag, version.last_modified_ms) {
+        Outcome::Proceed => {}
+        Outcome::NotModified => {
+            let mut response = empty_response(StatusCode::NOT_MODIFIED);
+            set_header(&mut response, "etag", &quoted(&version.etag));
+            set_header(
+                &mut response,
+                "last-modified",
+                &http_date(version.last_modified_ms),
+            );
+            return Ok(response);
+        }
+        Outcome::PreconditionFailed(condition) => {
+            return Err(S3Error::precondition_failed(condition));
+        }
+    }
+
+    let (span, status) = match (part_number, range_header) {
+        (Some(number), _) => (part_span(&version, number)?, StatusCode::PARTIAL_CONTENT),
+        (None, Some(header)) => match ByteRange::parse(header) {
+            Some(range) => (
+                range
+                    .resolve(version.size)
+                    .ok_or_else(|| invalid_range(version.size))?,
+                StatusCode::PARTIAL_CONTENT,
+            ),
+            None => (0..version.size, StatusCode::OK),
+        },
+        (None, None) => (0..version.size, StatusCode::OK),
+    };
+    // partNumber on a single-part object: the whole object is part 1, answered with 206.
+    let status = if part_number.is_some() && version.part_count().is_none() {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        status
+    };
+
+    let body = if head || span.is_empty() {
+        Body::empty()
+    } else {
+        let stream = app.store.read_object(&version, span.clone())?;
+        Body::from_stream(stream.map_err(|err| {
+            tracing::error!(%err, "object read failed mid-stream; aborting the response");
+            std::io::Error::other(err.to_string())
+        }))
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    object_headers(&mut response, &version);
+    set_header(
+        &mut response,
+        "content-length",
+        &(span.end - span.start).to_string(),
+    );
+    if status == StatusCode::PARTIAL_CONTENT && version.size > 0 {
+        set_header(
+            &mut response,
+            "content-range",
+            &format!("bytes {}-{}/{}", span.start, span.end - 1, version.size),
+        );
+    }
+    if let Some(count) = version.part_count()
+        && part_number.is_some()
+    {
+        set_header(&mut response, "x-amz-mp-parts-count", &count.to_string());
+    }
+    response_overrides(&mut response, request);
+    Ok(response)
+}
+
+fn invalid_range(size: u64) -> S3Error {
+    S3Error::new("InvalidRange", "The requested range is not satisfiable")
+        .with("RangeRequested", "")
+        .with("ActualObjectSize", size.to_string())
+}
+
+/// The byte span of part `number` of an object (a single-part object has exactly part 1).
+fn part_span(version: &ObjectVersion, number: u32) -> S3Result<std::ops::Range<u64>> {
+    let invalid = || {
+        S3Error::new(
+            "InvalidPartNumber",
+            "The requested partnumber is not satisfiable",
+        )
+    };
+    if number == 0 {
+        return Err(S3Error::invalid_argument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+        )
+        .with("ArgumentName", "partNumber")
+        .with("ArgumentValue", "0"));
+    }
+    match &version.data {
+        ObjectData::Parts(parts) => {
+            let index = usize::try_from(number - 1).map_err(|_| invalid())?;
+            let part = parts.get(index).ok_or_else(invalid)?;
+            let start: u64 = parts[..index].iter().map(|p| p.size).sum();
+            Ok(start..start + part.size)
+        }
+        _ if number == 1 => Ok(0..version.size),
+        _ => Err(invalid()),
+    }
+}
+
+fn object_headers(response: &mut Response, version: &ObjectVersion) {
+    let content = &version.content;
+    set_header(
+        response,
+        "content-type",
+        content
+            .content_type
+            .as_deref()
+            .unwrap_or("binary/octet-stream"),
+    );
+    for (name, value) in [
+        ("content-encoding", &content.content_encoding),
+        ("content-disposition", &content.content_disposition),
+        ("content-language", &content.content_language),
+        ("cache-control", &content.cache_control),
+        ("expires", &content.expires),
+    ] {
+        if let Some(value) = value {
+            set_header(response, name, value);
+        }
+    }
+    set_header(response, "etag", &quoted(&version.etag));
+    set_header(
+        response,
+        "last-modified",
+        &http_date(version.last_modified_ms),
+    );
+    set_header(response, "accept-ranges", "bytes");
+    if version.storage_class != DEFAULT_CLASS {
+        set_header(response, "x-amz-storage-class", &version.storage_class);
+    }
+    for (name, value) in &version.user_meta {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::try_from(format!("x-amz-meta-{name}")),
+            http::HeaderValue::from_str(value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+}
+
+/// `response-content-type` and friends replace the stored headers in this response only.
+fn response_overrides(response: &mut Response, request: &S3Request) {
+    for (param, header) in [
+        ("response-content-type", "content-type"),
+        ("response-content-language", "content-language"),
+        ("response-expires", "expires"),
+        ("response-cache-control", "cache-control"),
+        ("response-content-disposition", "content-disposition"),
+        ("response-content-encoding", "content-encoding"),
+    ] {
+        if let Some(value) = request.query(param) {
+            set_header(response, header, value);
+        }
+    }
+}
+
+pub async fn delete_object(app: &AppState, request: &S3Request) -> S3Result<Response> {
+    app.store
+        .delete_object(request.bucket()?, request.key()?)
+        .await?;
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+/// DeleteObjects accepts at most this many keys per request.
+const MAX_DELETE_KEYS: usize = 1000;
+
+pub async fn delete_objects(
+    app: &AppState,
+    request: &S3Request,
+    body: &mut RequestBody,
+) -> S3Result<Response> {
+    let bucket = request.bucket()?;
+    let content_md5 = content_md5(request)?;
+    let document = read_small_body(body, xml::MAX_XML_BODY).await?;
+    if let Some(expected) = content_md5 {
+        use md5::Digest;
+        let actual: [u8; 16] = md5::Md5::digest(&document).into();
+        if actual != expected {
+            return Err(S3Error::new(
+                "BadDigest",
+                "The Content-MD5 you specified did not match what we received.",
+            ));
+        }
+    }
+    let root = xml::parse(&document)?;
+    if root.name != "Delete" {
+        return Err(S3Error::malformed_xml());
+    }
+    let quiet = root
+        .child_text("Quiet")
+        .is_some_and(|q| q.trim().eq_ignore_ascii_case("true"));
+    let objects: Vec<_> = root.children_named("Object").collect();
+    if objects.is_empty() || objects.len() > MAX_DELETE_KEYS {
+        return Err(S3Error::malformed_xml());
+    }
+    app.store.bucket(bucket)?;
+
+    let mut out = XmlWriter::document();
+    out.root("DeleteResult");
+    for object in objects {
+        let Some(key) = object.child_text("Key") else {
+            return Err(S3Error::malformed_xml());
+        };
+        let result = if key.len() > crate::http::addressing::MAX_KEY_BYTES {
+            Err(S3Error::new("KeyTooLongError", "Your key is too long"))
+        } else if object.child("VersionId").is_some_and(|v| v.text != "null") {
+            Err(S3Error::new(
+                "NoSuchVersion",
+                "The specified version does not exist.",
+            ))
+        } else {
+            app.store
+                .delete_object(bucket, key)
+                .await
+                .map_err(S3Error::from)
+        };
+        match result {
+            Ok(()) if quiet => {}
+            Ok(()) => {
+                out.open("Deleted");
+                out.elem("Key", key);
+                out.close("Deleted");
+            }
+            Err(err) => {
+                out.open("Error");
+                out.elem("Key", key);
+                out.elem("Code", err.code);
+                out.elem("Message", &err.message);
+                out.close("Error");
+            }
+        }
+    }
+    out.close("DeleteResult");
+    Ok(xml_response(StatusCode::OK, out.finish()))
+}

@@ -1,0 +1,85 @@
+//! The request as operations see it: already routed, authenticated and authorized, with
+//! helpers to read typed values out of headers and the query string.
+
+use std::pin::Pin;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
+use http::{HeaderMap, Method};
+
+use super::error::{S3Error, S3Result};
+use super::route::Operation;
+use crate::iam::Principal;
+
+pub type RequestBody = Pin<Box<dyn Stream<Item = Result<Bytes, S3Error>> + Send>>;
+
+pub struct S3Request {
+    pub operation: Operation,
+    pub method: Method,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub principal: Principal,
+    pub request_id: String,
+}
+
+impl S3Request {
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn bucket(&self) -> S3Result<&str> {
+        self.bucket
+            .as_deref()
+            .ok_or_else(|| S3Error::invalid_request("A bucket name is required"))
+    }
+
+    pub fn key(&self) -> S3Result<&str> {
+        self.key
+            .as_deref()
+            .ok_or_else(|| S3Error::invalid_request("An object key is required"))
+    }
+
+    /// The bucket's owner for responses (canonical id); the requester's account for now.
+    pub fn owner_id(&self) -> &str {
+        self.principal.account_id().unwrap_or("")
+    }
+
+    /// An integer query parameter within bounds, or InvalidArgument naming it.
+    pub fn query_u32(&self, name: &str) -> S3Result<Option<u32>> {
+        match self.query(name) {
+            None => Ok(None),
+            Some(v) => v.parse::<u32>().map(Some).map_err(|_| {
+                S3Error::invalid_argument(format!(
+                    "Provided {name} not an integer or within integer range"
+                ))
+                .with("ArgumentName", name)
+                .with("ArgumentValue", v)
+            }),
+        }
+    }
+}
+
+/// Read a small request body (XML documents) completely, refusing anything over `limit`.
+pub async fn read_small_body(body: &mut RequestBody, limit: usize) -> S3Result<Bytes> {
+    let mut out = BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        if out.len() + chunk.len() > limit {
+            return Err(S3Error::new(
+                "EntityTooLarge",
+                "Your proposed upload exceeds the maximum allowed object size.",
+            ));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.freeze())
+}

@@ -1,0 +1,246 @@
+//! Which S3 operation a request is.
+//!
+//! S3 decides on method + bucket/key presence + query keywords + a few headers, not on paths
+//! alone, so one function ([`resolve`]) turns a parsed request into an [`Operation`], and its
+//! table-driven test below is the readable list of routes. Adding an operation = one variant,
+//! one row here, one handler in `s3::ops`.
+
+use http::Method;
+
+use crate::s3::error::S3Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    ListBuckets,
+    CreateBucket,
+    HeadBucket,
+    DeleteBucket,
+    GetBucketLocation,
+    ListObjects,
+    ListObjectsV2,
+    ListMultipartUploads,
+    DeleteObjects,
+    PutObject,
+    GetObject,
+    HeadObject,
+    DeleteObject,
+    CreateMultipartUpload,
+    UploadPart,
+    CompleteMultipartUpload,
+    AbortMultipartUpload,
+    ListParts,
+    /// A bucket or object sub-resource S3 has and strata does not have yet (answered 501).
+    NotImplemented(&'static str),
+}
+
+impl Operation {
+    /// The IAM action name, for authorization and logs.
+    pub fn action(self) -> &'static str {
+        use Operation::*;
+        match self {
+            ListBuckets => "s3:ListAllMyBuckets",
+            CreateBucket => "s3:CreateBucket",
+            HeadBucket | ListObjects | ListObjectsV2 => "s3:ListBucket",
+            DeleteBucket => "s3:DeleteBucket",
+            GetBucketLocation => "s3:GetBucketLocation",
+            ListMultipartUploads => "s3:ListBucketMultipartUploads",
+            DeleteObjects | DeleteObject => "s3:DeleteObject",
+            PutObject | CreateMultipartUpload | UploadPart | CompleteMultipartUpload => {
+                "s3:PutObject"
+            }
+            GetObject | HeadObject => "s3:GetObject",
+            AbortMultipartUpload => "s3:AbortMultipartUpload",
+            ListParts => "s3:ListMultipartUploadParts",
+            NotImplemented(_) => "s3:Unknown",
+        }
+    }
+}
+
+/// Query keywords that name a bucket sub-resource S3 supports but strata does not implement yet.
+const BUCKET_SUBRESOURCES: &[&str] = &[
+    "accelerate",
+    "acl",
+    "analytics",
+    "cors",
+    "encryption",
+    "intelligent-tiering",
+    "inventory",
+    "lifecycle",
+    "logging",
+    "metrics",
+    "notification",
+    "object-lock",
+    "ownershipControls",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "replication",
+    "requestPayment",
+    "tagging",
+    "versioning",
+    "versions",
+    "website",
+];
+
+const OBJECT_SUBRESOURCES: &[&str] = &[
+    "acl",
+    "attributes",
+    "legal-hold",
+    "restore",
+    "retention",
+    "select",
+    "tagging",
+    "torrent",
+];
+
+/// The parts of a request routing looks at.
+pub struct RouteInput<'a> {
+    pub method: &'a Method,
+    pub bucket: Option<&'a str>,
+    pub key: Option<&'a str>,
+    pub query: &'a [(String, String)],
+    pub has_copy_source: bool,
+}
+
+impl RouteInput<'_> {
+    fn has(&self, keyword: &str) -> bool {
+        self.query.iter().any(|(k, _)| k == keyword)
+    }
+}
+
+pub fn resolve(input: &RouteInput<'_>) -> Result<Operation, S3Error> {
+    use Operation::*;
+    let method = input.method;
+    let Some(_bucket) = input.bucket else {
+        return match *method {
+            Method::GET => Ok(ListBuckets),
+            _ => Err(S3Error::method_not_allowed(method.as_str(), "SERVICE")),
+        };
+    };
+    match input.key {
+        None => {
+            if let Some(sub) = BUCKET_SUBRESOURCES.iter().find(|s| input.has(s)) {
+                return Ok(NotImplemented(sub));
+            }
+            match *method {
+                Method::GET if input.has("location") => Ok(GetBucketLocation),
+                Method::GET if input.has("uploads") => Ok(ListMultipartUploads),
+                Method::GET
+                    if input
+                        .query
+                        .iter()
+                        .any(|(k, v)| k == "list-type" && v == "2") =>
+                {
+                    Ok(ListObjectsV2)
+                }
+                Method::GET => Ok(ListObjects),
+                Method::HEAD => Ok(HeadBucket),
+                Method::PUT => Ok(CreateBucket),
+                Method::DELETE => Ok(DeleteBucket),
+                Method::POST if input.has("delete") => Ok(DeleteObjects),
+                _ => Err(S3Error::method_not_allowed(method.as_str(), "BUCKET")),
+            }
+        }
+        Some(_) => {
+            if let Some(sub) = OBJECT_SUBRESOURCES.iter().find(|s| input.has(s)) {
+                return Ok(NotImplemented(sub));
+            }
+            let has_upload_id = input.has("uploadId");
+            match *method {
+                Method::PUT if input.has_copy_source && has_upload_id => {
+                    Ok(NotImplemented("UploadPartCopy"))
+                }
+                Method::PUT if input.has_copy_source => Ok(NotImplemented("CopyObject")),
+                Method::PUT if has_upload_id || input.has("partNumber") => Ok(UploadPart),
+                Method::PUT => Ok(PutObject),
+                Method::GET if has_upload_id => Ok(ListParts),
+                Method::GET => Ok(GetObject),
+                Method::HEAD => Ok(HeadObject),
+                Method::DELETE if has_upload_id => Ok(AbortMultipartUpload),
+                Method::DELETE => Ok(DeleteObject),
+                Method::POST if input.has("uploads") => Ok(CreateMultipartUpload),
+                Method::POST if has_upload_id => Ok(CompleteMultipartUpload),
+                _ => Err(S3Error::method_not_allowed(method.as_str(), "OBJECT")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "METHOD /bucket/key?query [+copy]" → operation.
+    fn route(line: &str) -> Result<Operation, &'static str> {
+        let (line, copy) = match line.strip_suffix(" +copy") {
+            Some(rest) => (rest, true),
+            None => (line, false),
+        };
+        let (method, target) = line.split_once(' ').expect("method and target");
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let query: Vec<(String, String)> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (p.to_string(), String::new()),
+            })
+            .collect();
+        let path = path.trim_start_matches('/');
+        let (bucket, key) = match path.split_once('/') {
+            Some((b, k)) => (Some(b), Some(k)),
+            None if path.is_empty() => (None, None),
+            None => (Some(path), None),
+        };
+        let method = Method::from_bytes(method.as_bytes()).expect("method");
+        resolve(&RouteInput {
+            method: &method,
+            bucket,
+            key,
+            query: &query,
+            has_copy_source: copy,
+        })
+        .map_err(|e| e.code)
+    }
+
+    #[test]
+    fn routing_table() {
+        use Operation::*;
+        let table: &[(&str, Result<Operation, &str>)] = &[
+            ("GET /", Ok(ListBuckets)),
+            ("PUT /", Err("MethodNotAllowed")),
+            ("PUT /b", Ok(CreateBucket)),
+            ("HEAD /b", Ok(HeadBucket)),
+            ("DELETE /b", Ok(DeleteBucket)),
+            ("GET /b?location", Ok(GetBucketLocation)),
+            ("GET /b", Ok(ListObjects)),
+            ("GET /b?list-type=2&prefix=a", Ok(ListObjectsV2)),
+            ("GET /b?uploads", Ok(ListMultipartUploads)),
+            ("POST /b?delete", Ok(DeleteObjects)),
+            ("POST /b", Err("MethodNotAllowed")),
+            ("GET /b?versioning", Ok(NotImplemented("versioning"))),
+            ("GET /b?policy", Ok(NotImplemented("policy"))),
+            ("PUT /b/k", Ok(PutObject)),
+            ("PUT /b/k?x-id=PutObject", Ok(PutObject)),
+            ("PUT /b/k +copy", Ok(NotImplemented("CopyObject"))),
+            ("PUT /b/k?partNumber=1&uploadId=u", Ok(UploadPart)),
+            (
+                "PUT /b/k?partNumber=1&uploadId=u +copy",
+                Ok(NotImplemented("UploadPartCopy")),
+            ),
+            ("GET /b/k", Ok(GetObject)),
+            ("GET /b/k?partNumber=2", Ok(GetObject)),
+            ("HEAD /b/k", Ok(HeadObject)),
+            ("DELETE /b/k", Ok(DeleteObject)),
+            ("POST /b/k?uploads", Ok(CreateMultipartUpload)),
+            ("POST /b/k?uploadId=u", Ok(CompleteMultipartUpload)),
+            ("GET /b/k?uploadId=u", Ok(ListParts)),
+            ("DELETE /b/k?uploadId=u", Ok(AbortMultipartUpload)),
+            ("GET /b/k?tagging", Ok(NotImplemented("tagging"))),
+            ("PATCH /b/k", Err("MethodNotAllowed")),
+        ];
+        for (line, expected) in table {
+            assert_eq!(route(line), *expected, "{line}");
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! Multipart uploads: parts are blobs of their own; completing an upload commits one version
+//! that points at the chosen parts' blobs in order — no data is copied, and the object appears
+//! atomically in that single transaction.
+
+use md5::{Digest, Md5};
+
+use super::object::{MAX_PUT_SIZE, Stored};
+use super::{BodyStream, Store, StoreError, gc::release_blob, now_ms, now_nanos, random_hex};
+use crate::meta::model::{
+    ContentHeaders, ObjectData, ObjectVersion, PartData, PartRecord, UploadRecord,
+};
+use crate::meta::{Tree, decode, keys};
+
+/// AWS's minimum size of every part but the last.
+pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+pub const MAX_PART_NUMBER: u32 = 10_000;
+
+pub struct CreateUploadInput {
+    pub bucket: String,
+    pub key: String,
+    pub storage_class: String,
+    pub owner: String,
+    pub content: ContentHeaders,
+    pub user_meta: Vec<(String, String)>,
+}
+
+pub struct UploadsQuery<'a> {
+    pub prefix: &'a str,
+    pub key_marker: Option<&'a str>,
+    pub upload_id_marker: Option<&'a str>,
+    pub max_uploads: usize,
+}
+
+impl Store {
+    pub async fn create_upload(
+        &self,
+        input: CreateUploadInput,
+    ) -> Result<UploadRecord, StoreError> {
+        // Upload ids start with the creation time so one key's uploads list in initiation order.
+        let upload_id = format!("{:016x}{}", now_nanos(), random_hex(12));
+        let record = UploadRecord {
+            upload_id: upload_id.clone(),
+            bucket: input.bucket.clone(),
+            key: input.key.clone(),
+            initiated_ms: now_ms(),
+            storage_class: input.storage_class,
+            owner: input.owner,
+            content: input.content,
+            user_meta: input.user_meta,
+            checksum_algorithm: None,
+        };
+        self.meta.transact(|tx| {
+            Store::writable_bucket(tx, &input.bucket)?;
+            tx.put_record(
+                Tree::Uploads,
+                &keys::upload(&input.bucket, &input.key, &upload_id),
+                &record,
+            )?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.sync().await?;
+        Ok(record)
+    }
+
+    pub fn upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<UploadRecord, StoreError> {
+        self.bucket(bucket)?;
+        self.meta
+            .get_record(Tree::Uploads, &keys::upload(bucket, key, upload_id))?
+            .ok_or_else(|| StoreError::NoSuchUpload(upload_id.to_string()))
+    }
+
+    pub async fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        content_md5: Option<[u8; 16]>,
+        body: &mut dyn BodyStream,
+    ) -> Result<PartRecord, StoreError> {
+        let upload = self.upload(bucket, key, upload_id)?;
+        let class = self.classes.get(&upload.storage_class).ok_or_else(|| {
+            StoreError::Internal(format!("unknown class {}", upload.storage_class))
+        })?;
+        let written = self
+            .write_body(&class.layout, body, false, MAX_PUT_SIZE)
+            .await?;
+        let Stored::Blob(blob) = &written.stored else {
+            return Err(StoreError::Internal("part stored inline".into()));
+        };
+        if content_md5.is_some_and(|md5| md5 != written.md5) {
+            self.discard(&written.stored).await;
+            return Err(StoreError::BadDigest);
+        }
+        let part = PartRecord {
+            number: part_number,
+            size: written.size,
+            etag: hex::encode(written.md5),
+            last_modified_ms: now_ms(),
+            blob: blob.clone(),
+            checksum: None,
+        };
+        let upload_key = keys::upload(bucket, key, upload_id);
+        let part_key = keys::part(upload_id, part_number);
+        let committed = self.meta.transact(|tx| {
+            if tx.get(Tree::Uploads, &upload_key)?.is_none() {
+                return Err(StoreError::NoSuchUpload(upload_id.to_string()));
+            }
+            if let Some(old) = tx.get_record::<PartRecord>(Tree::Parts, &part_key)? {
+                release_blob(tx, &old.blob)?;
+            }
+            tx.put_record(Tree::Parts, &part_key, &part)?;
+            tx.put(Tree::Blobs, &part.blob.id.0, &[])?;
+            Ok(())
+        });
+        if let Err(err) = committed {
+            self.discard(&written.stored).await;
+            return Err(err);
+        }
+        self.sync().await?;
+        self.gc_wakeup.notify_one();
+        Ok(part)
+    }
+
+    /// Parts of an upload in part-number order, starting after `marker`.
+    pub fn list_parts(
+        &self,
+        upload_id: &str,
+        after: u32,
+        limit: usize,
+    ) -> Result<Vec<PartRecord>, StoreError> {
+        let start = keys::part(upload_id, after.saturating_add(1));
+        let end = keys::prefix_end(&keys::parts_of(upload_id));
+        self.meta
+            .scan(Tree::Parts, &start, end.as_deref(), limit)?
+            .into_iter()
+            .map(|(_, value)| decode(Tree::Parts, &value).map_err(StoreError::from))
+            .collect()
+    }
+
+    fn all_parts(&self, upload_id: &str) -> Result<Vec<PartRecord>, StoreError> {
+        let mut parts = Vec::new();
+        loop {
+            let after = parts.last().map_or(0, |p: &PartRecord| p.number);
+            let batch = self.list_parts(upload_id, after, 1000)?;
+            if batch.is_empty() {
+                return Ok(parts);
+            }
+            parts.extend(batch);
+        }
+    }
+
+    /// Complete an upload from the client's list of (part number, ETag).
+    pub async fn complete_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        requested: &[(u32, String)],
+    ) -> Result<ObjectVersion, StoreError> {
+        let upload = self.upload(bucket, key, upload_id)?;
+        if requested.is_empty() {
+            return Err(StoreError::InvalidPart(
+                "You must specify at least one part".into(),
+            ));
+        }
+        if requested.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(StoreError::InvalidPartOrder);
+        }
+        let stored = self.all_parts(upload_id)?;
+        let mut chosen = Vec::with_capacity(requested.len());
+        let mut md5s = Md5::new();
+        for (index, (number, etag)) in requested.iter().enumerate() {
+            let part = stored
+                .iter()
+                .find(|p| p.number == *number && p.etag == normalize_etag(etag))
+                .ok_or_else(|| {
+                    StoreError::InvalidPart(
+                        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.".into(),
+                    )
+                })?;
+            let is_last = index + 1 == requested.len();
+            if !is_last && part.size < MIN_PART_SIZE {
+                return Err(StoreError::EntityTooSmall {
+                    part_number: part.number,
+                    size: part.size,
+                });
+            }
+            md5s.update(
+                hex::decode(&part.etag)
+                    .map_err(|e| StoreError::Internal(format!("part etag: {e}")))?,
+            );
+            chosen.push(part.clone());
+        }
+        let etag = format!("{}-{}", hex::encode(md5s.finalize()), chosen.len());
+        let version = ObjectVersion {
+            uid: random_hex(16),
+            version_id: None,
+            delete_marker: false,
+            last_modified_ms: now_ms(),
+            sequence: 0,
+            size: chosen.iter().map(|p| p.size).sum(),
+            etag,
+            storage_class: upload.storage_class.clone(),
+            owner: upload.owner.clone(),
+            content: upload.content.clone(),
+            user_meta: upload.user_meta.clone(),
+            data: ObjectData::Parts(
+                chosen
+                    .iter()
+                    .map(|p| PartData {
+                        number: p.number,
+                        size: p.size,
+                        etag: p.etag.clone(),
+                        blob: p.blob.clone(),
+                    })
+                    .collect(),
+            ),
+            checksum: None,
+        };
+        let upload_key = keys::upload(bucket, key, upload_id);
+        let version = self.commit_version(bucket, key, version, None, |tx, _current| {
+            if tx.get(Tree::Uploads, &upload_key)?.is_none() {
+                return Err(StoreError::NoSuchUpload(upload_id.to_string()));
+            }
+            tx.delete(Tree::Uploads, &upload_key)?;
+            for part in &stored {
+                // A part re-uploaded since we read the list changes its blob: refuse rather than
+                // commit an object made of bytes the client did not list.
+                let current: Option<PartRecord> =
+                    tx.get_record(Tree::Parts, &keys::part(upload_id, part.number))?;
+                if current.as_ref().map(|c| c.blob.id) != Some(part.blob.id) {
+                    return Err(StoreError::InvalidPart(format!(
+                        "part {} changed during completion",
+                        part.number
+                    )));
+                }
+                tx.delete(Tree::Parts, &keys::part(upload_id, part.number))?;
+                if !chosen.iter().any(|c| c.blob.id == part.blob.id) {
+                    release_blob(tx, &part.blob)?;
+                }
+            }
+            Ok(())
+        })?;
+        self.sync().await?;
+        self.gc_wakeup.notify_one();
+        Ok(version)
+    }
+
+    pub async fn abort_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<(), StoreError> {
+        self.upload(bucket, key, upload_id)?;
+        let parts = self.all_parts(upload_id)?;
+        let upload_key = keys::upload(bucket, key, upload_id);
+        self.meta.transact(|tx| {
+            if tx.get(Tree::Uploads, &upload_key)?.is_none() {
+                return Err(StoreError::NoSuchUpload(upload_id.to_string()));
+            }
+            tx.delete(Tree::Uploads, &upload_key)?;
+            for part in &parts {
+                tx.delete(Tree::Parts, &keys::part(upload_id, part.number))?;
+                release_blob(tx, &part.blob)?;
+            }
+            Ok(())
+        })?;
+        self.sync().await?;
+        self.gc_wakeup.notify_one();
+        Ok(())
+    }
+
+    pub fn list_uploads(
+        &self,
+        bucket: &str,
+        query: &UploadsQuery<'_>,
+    ) -> Result<(Vec<UploadRecord>, bool), StoreError> {
+        self.bucket(bucket)?;
+        let prefix_start = keys::object(bucket, query.prefix);
+        let end = keys::prefix_end(&prefix_start);
+        let mut start = match query.key_marker {
+            Some(marker) => match query.upload_id_marker {
+                Some(id) => {
+                    let mut next = keys::upload(bucket, marker, id);
+                    next.push(0);
+                    next
+                }
+                None => keys::prefix_end(&keys::versions_of(bucket, marker)).unwrap_or_default(),
+            },
+            None => keys::bucket_prefix(bucket),
+        };
+        if start < prefix_start {
+            start = prefix_start;
+        }
+        let rows = self
+            .meta
+            .scan(Tree::Uploads, &start, end.as_deref(), query.max_uploads + 1)?;
+        let truncated = rows.len() > query.max_uploads;
+        let uploads = rows
+            .into_iter()
+            .take(query.max_uploads)
+            .map(|(_, value)| decode(Tree::Uploads, &value).map_err(StoreError::from))
+            .collect::<Result<Vec<UploadRecord>, _>>()?;
+        Ok((uploads, truncated))
+    }
+}
+
+/// Clients send part ETags quoted, unquoted, or with escaped quotes; compare the bare hex.
+pub fn normalize_etag(etag: &str) -> String {
+    etag.trim().trim_matches('"').to_ascii_lowercase()
+}

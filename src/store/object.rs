@@ -1,0 +1,356 @@
+//! Single objects: write a body (inline or as a blob), commit a version, read it back, delete it.
+
+use std::ops::Range;
+use std::pin::Pin;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, StreamExt, stream};
+use md5::{Digest, Md5};
+
+use super::{BodyStream, Store, StoreError, now_ms, now_nanos, random_hex};
+use crate::chunk::{BlobRef, BlobWriter, Layout};
+use crate::meta::model::{BucketRecord, ContentHeaders, ObjectData, ObjectVersion, Versioning};
+use crate::meta::{Tree, TxnView, keys};
+
+/// The largest single PUT AWS accepts (5 GiB); bigger objects need multipart.
+pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+pub struct PutInput {
+    pub bucket: String,
+    pub key: String,
+    pub storage_class: String,
+    pub owner: String,
+    pub content: ContentHeaders,
+    pub user_meta: Vec<(String, String)>,
+    pub content_md5: Option<[u8; 16]>,
+    pub condition: WriteCondition,
+}
+
+/// A conditional write (`If-None-Match: *`, `If-Match: etag`), decided inside the commit
+/// transaction so that of many racing writers exactly the allowed ones succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteCondition {
+    None,
+    IfAbsent,
+    IfMatch(String),
+}
+
+impl WriteCondition {
+    fn check(&self, key: &str, current: Option<&ObjectVersion>) -> Result<(), StoreError> {
+        let live = current.filter(|c| !c.delete_marker);
+        match (self, live) {
+            (WriteCondition::None, _) => Ok(()),
+            (WriteCondition::IfAbsent, None) => Ok(()),
+            (WriteCondition::IfAbsent, Some(_)) => {
+                Err(StoreError::PreconditionFailed("If-None-Match"))
+            }
+            (WriteCondition::IfMatch(_), None) => Err(StoreError::NoSuchKey(key.to_string())),
+            (WriteCondition::IfMatch(etag), Some(version)) if *etag == version.etag => Ok(()),
+            (WriteCondition::IfMatch(_), Some(_)) => {
+                Err(StoreError::PreconditionFailed("If-Match"))
+            }
+        }
+    }
+}
+
+/// A body that has been consumed and made durable, not yet visible.
+pub(super) struct WrittenData {
+    pub size: u64,
+    pub md5: [u8; 16],
+    pub stored: Stored,
+}
+
+pub(super) enum Stored {
+    Inline(Bytes),
+    Blob(BlobRef),
+}
+
+pub type ObjectStream = Pin<Box<dyn Stream<Item = Result<Bytes, StoreError>> + Send>>;
+
+impl Store {
+    /// Consume `body`: small bodies stay in memory for an inline commit, larger ones stream into
+    /// a blob. On any error the writer guard removes its temp files.
+    pub(super) async fn write_body(
+        &self,
+        layout: &Layout,
+        body: &mut dyn BodyStream,
+        inline_allowed: bool,
+        max_size: u64,
+    ) -> Result<WrittenData, StoreError> {
+        let mut md5 = Md5::new();
+        let mut size: u64 = 0;
+        let mut pending = BytesMut::new();
+        let mut writer: Option<BlobWriter> = None;
+        let inline_limit = if inline_allowed {
+            self.inline_threshold
+        } else {
+            0
+        };
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(StoreError::Body)?;
+            if chunk.is_empty() {
+                continue;
+            }
+            size += chunk.len() as u64;
+            if size > max_size {
+                return Err(StoreError::EntityTooLarge);
+            }
+            md5.update(&chunk);
+            match writer.as_mut() {
+                Some(writer) => writer.write(chunk).await?,
+                None if pending.len() + chunk.len() <= inline_limit => {
+                    pending.extend_from_slice(&chunk)
+                }
+                None => {
+                    let mut new_writer = self.chunk.writer(layout)?;
+                    if !pending.is_empty() {
+                        new_writer.write(pending.split().freeze()).await?;
+                    }
+                    new_writer.write(chunk).await?;
+                    writer = Some(new_writer);
+                }
+            }
+        }
+        let stored = match writer {
+            Some(writer) => Stored::Blob(writer.finish().await?),
+            None if inline_allowed => Stored::Inline(pending.freeze()),
+            None => {
+                let mut new_writer = self.chunk.writer(layout)?;
+                if !pending.is_empty() {
+                    new_writer.write(pending.freeze()).await?;
+                }
+                Stored::Blob(new_writer.finish().await?)
+            }
+        };
+        Ok(WrittenData {
+            size,
+            md5: md5.finalize().into(),
+            stored,
+        })
+    }
+
+    /// Delete a blob that was written but will never be committed.
+    pub(super) async fn discard(&self, stored: &Stored) {
+        if let Stored::Blob(blob) = stored
+            && let Err(err) = self.chunk.delete(blob).await
+        {
+            tracing::warn!(blob = %blob.id, %err, "could not remove uncommitted blob; the orphan GC will");
+        }
+    }
+
+    pub async fn put_object(
+        &self,
+        input: PutInput,
+        body: &mut dyn BodyStream,
+    ) -> Result<ObjectVersion, StoreError> {
+        // Fail fast before reading the body; the commit checks again inside its transaction.
+        self.bucket(&input.bucket)?;
+        let class = self.classes.get(&input.storage_class).ok_or_else(|| {
+            StoreError::Internal(format!("unknown class {}", input.storage_class))
+        })?;
+        let written = self
+            .write_body(&class.layout, body, true, MAX_PUT_SIZE)
+            .await?;
+        if input.content_md5.is_some_and(|md5| md5 != written.md5) {
+            self.discard(&written.stored).await;
+            return Err(StoreError::BadDigest);
+        }
+        let (data, inline) = match &written.stored {
+            Stored::Inline(bytes) => (ObjectData::Inline, Some(bytes.clone())),
+            Stored::Blob(blob) => (ObjectData::Blob(blob.clone()), None),
+        };
+        let version = ObjectVersion {
+            uid: random_hex(16),
+            version_id: None,
+            delete_marker: false,
+            last_modified_ms: now_ms(),
+            sequence: 0,
+            size: written.size,
+            etag: hex::encode(written.md5),
+            storage_class: input.storage_class,
+            owner: input.owner,
+            content: input.content,
+            user_meta: input.user_meta,
+            data,
+            checksum: None,
+        };
+        let condition = &input.condition;
+        match self.commit_version(
+            &input.bucket,
+            &input.key,
+            version,
+            inline.as_deref(),
+            |_, current| condition.check(&input.key, current),
+        ) {
+            Ok(version) => {
+                self.sync().await?;
+                self.gc_wakeup.notify_one();
+                Ok(version)
+            }
+            Err(err) => {
+                self.discard(&written.stored).await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Make `version` the current version of bucket/key in one transaction, replacing the
+    /// `null` version when versioning is not enabled. `extra` runs inside the same transaction
+    /// (preconditions; multipart completion removes its upload records there).
+    pub(super) fn commit_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: ObjectVersion,
+        inline: Option<&[u8]>,
+        extra: impl Fn(&TxnView<'_>, Option<&ObjectVersion>) -> Result<(), StoreError>,
+    ) -> Result<ObjectVersion, StoreError> {
+        let object_key = keys::object(bucket, key);
+        self.meta.transact(|tx| {
+            let record: BucketRecord = Store::writable_bucket(tx, bucket)?;
+            let mut version = version.clone();
+            let current: Option<ObjectVersion> = tx.get_record(Tree::Objects, &object_key)?;
+            extra(tx, current.as_ref())?;
+            version.sequence = now_nanos().max(current.as_ref().map_or(0, |c| c.sequence + 1));
+            match record.versioning {
+                Versioning::Enabled => version.version_id = Some(version.uid.clone()),
+                Versioning::Unversioned | Versioning::Suspended => {
+                    version.version_id = None;
+                    if let Some(old) = current.as_ref().filter(|c| c.version_id.is_none()) {
+                        remove_version(tx, bucket, key, old)?;
+                    }
+                }
+            }
+            let uid = version.uid_bytes();
+            tx.put_record(
+                Tree::Versions,
+                &keys::version(bucket, key, version.sequence, &uid),
+                &version,
+            )?;
+            tx.put_record(Tree::Objects, &object_key, &version)?;
+            if let Some(bytes) = inline {
+                tx.put(Tree::Inline, &uid, bytes)?;
+            }
+            for blob in version.blobs() {
+                tx.put(Tree::Blobs, &blob.id.0, &[])?;
+            }
+            Ok(version)
+        })
+    }
+
+    /// The current version of a key; a delete marker reads as absent.
+    pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectVersion, StoreError> {
+        match self
+            .meta
+            .get_record::<ObjectVersion>(Tree::Objects, &keys::object(bucket, key))?
+        {
+            Some(version) if !version.delete_marker => Ok(version),
+            _ => {
+                self.bucket(bucket)?;
+                Err(StoreError::NoSuchKey(key.to_string()))
+            }
+        }
+    }
+
+    /// Stream bytes `range` of a version. The blobs stay protected from the GC until the
+    /// returned stream is dropped.
+    pub fn read_object(
+        &self,
+        version: &ObjectVersion,
+        range: Range<u64>,
+    ) -> Result<ObjectStream, StoreError> {
+        match &version.data {
+            ObjectData::Inline => {
+                let bytes = self
+                    .meta
+                    .get(Tree::Inline, &version.uid_bytes())?
+                    .unwrap_or_default();
+                let end = (range.end as usize).min(bytes.len());
+                let start = (range.start as usize).min(end);
+                let slice = Bytes::from(bytes).slice(start..end);
+                Ok(Box::pin(stream::once(async move { Ok(slice) })))
+            }
+            ObjectData::Blob(blob) => {
+                let lease = self.readers.register(vec![blob.id]);
+                let inner = self.chunk.read(blob, range);
+                Ok(Box::pin(inner.map(move |item| {
+                    let _hold = &lease;
+                    item.map_err(StoreError::from)
+                })))
+            }
+            ObjectData::Parts(parts) => {
+                let lease = self
+                    .readers
+                    .register(parts.iter().map(|p| p.blob.id).collect());
+                let mut pieces = Vec::new();
+                let mut offset = 0u64;
+                for part in parts {
+                    let part_range = offset..offset + part.size;
+                    offset += part.size;
+                    let start = range.start.max(part_range.start);
+                    let end = range.end.min(part_range.end);
+                    if start < end {
+                        pieces.push((
+                            part.blob.clone(),
+                            start - part_range.start..end - part_range.start,
+                        ));
+                    }
+                }
+                let chunk = self.chunk.clone();
+                let inner =
+                    stream::iter(pieces).flat_map(move |(blob, range)| chunk.read(&blob, range));
+                Ok(Box::pin(inner.map(move |item| {
+                    let _hold = &lease;
+                    item.map_err(StoreError::from)
+                })))
+            }
+        }
+    }
+
+    /// Delete the current version (unversioned: remove it; a missing key is not an error, as on AWS).
+    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<(), StoreError> {
+        let object_key = keys::object(bucket, key);
+        let removed = self.meta.transact(|tx| {
+            let record = Store::writable_bucket(tx, bucket)?;
+            let Some(current) = tx.get_record::<ObjectVersion>(Tree::Objects, &object_key)? else {
+                return Ok(false);
+            };
+            match record.versioning {
+                Versioning::Unversioned => {
+                    remove_version(tx, bucket, key, &current)?;
+                    tx.delete(Tree::Objects, &object_key)?;
+                    Ok(true)
+                }
+                Versioning::Enabled | Versioning::Suspended => Err(StoreError::Internal(
+                    "delete markers arrive with the versioning issue".into(),
+                )),
+            }
+        })?;
+        if removed {
+            self.sync().await?;
+            self.gc_wakeup.notify_one();
+        }
+        Ok(())
+    }
+}
+
+/// Remove one version record and release what it referenced (inline bytes, blobs → GC queue).
+pub(super) fn remove_version(
+    tx: &TxnView<'_>,
+    bucket: &str,
+    key: &str,
+    version: &ObjectVersion,
+) -> Result<(), StoreError> {
+    let uid = version.uid_bytes();
+    tx.delete(
+        Tree::Versions,
+        &keys::version(bucket, key, version.sequence, &uid),
+    )?;
+    if matches!(version.data, ObjectData::Inline) {
+        tx.delete(Tree::Inline, &uid)?;
+    }
+    for blob in version.blobs() {
+        super::gc::release_blob(tx, blob)?;
+    }
+    Ok(())
+}

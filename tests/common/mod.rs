@@ -1,0 +1,426 @@
+//! Test harness: start the real `strata` binary on a free port with a temp data dir, talk to it
+//! with aws-sdk-s3 or raw HTTP, and kill -9 / restart / damage it for failure tests.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+
+pub const ACCESS_KEY: &str = "STRATATESTACCESSKEY1";
+pub const SECRET_KEY: &str = "strata-test-secret-key-0123456789abcdef";
+pub const REGION: &str = "us-east-1";
+
+pub struct TestServer {
+    child: Option<Child>,
+    pub addr: String,
+    pub endpoint: String,
+    dir: tempfile::TempDir,
+    extra_args: Vec<String>,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        TestServer::start_with(&[])
+    }
+
+    pub fn start_with(extra_args: &[&str]) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut server = TestServer {
+            child: None,
+            addr: String::new(),
+            endpoint: String::new(),
+            dir,
+            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+        };
+        server.spawn("127.0.0.1:0");
+        server
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    /// Everything the server logged so far (stderr).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    fn spawn(&mut self, listen: &str) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("log file");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .arg("serve")
+            .arg("--listen")
+            .arg(listen)
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(&self.extra_args)
+            .env("STRATA_ROOT_ACCESS_KEY", ACCESS_KEY)
+            .env("STRATA_ROOT_SECRET_KEY", SECRET_KEY)
+            .env("STRATA_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("spawn strata");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("strata listening on ")
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(rest.to_string());
+                }
+            }
+        });
+        let url = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("strata did not start; log:\n{}", self.log());
+            }
+        };
+        self.addr = url.split("://").nth(1).expect("address").to_string();
+        self.endpoint = url;
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Start again on the same data dir and port.
+    pub fn restart(&mut self) {
+        self.kill9();
+        let addr = self.addr.clone();
+        self.spawn(&addr);
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).expect("server running")
+    }
+
+    pub fn client(&self) -> aws_sdk_s3::Client {
+        s3_client(&self.endpoint, None)
+    }
+
+    /// The AZ directories (`az-a`, `az-b`, ...).
+    pub fn az_dir(&self, name: &str) -> PathBuf {
+        self.data_dir().join(name)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+pub fn s3_client(endpoint: &str, ca_pem: Option<&Path>) -> aws_sdk_s3::Client {
+    let http_client = match ca_pem {
+        None => aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https(),
+        Some(path) => {
+            let pem = std::fs::read(path).expect("ca pem");
+            let trust = aws_smithy_http_client::tls::TrustStore::empty().with_pem_certificate(pem);
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .tls_context(
+                    aws_smithy_http_client::tls::TlsContext::builder()
+                        .with_trust_store(trust)
+                        .build()
+                        .expect("tls"),
+                )
+                .build_https()
+        }
+    };
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"))
+        .http_client(http_client)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so failures are reproducible.
+pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw HTTP, for malformed and negative cases the SDK would never send.
+
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The `<Code>` of an S3 error body.
+    pub fn error_code(&self) -> String {
+        xml_value(&self.body_text(), "Code").unwrap_or_default()
+    }
+}
+
+pub fn xml_value(xml: &str, element: &str) -> Option<String> {
+    let open = format!("<{element}>");
+    let close = format!("</{element}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&close)? + start;
+    Some(xml[start..end].to_string())
+}
+
+/// Send raw bytes (a whole HTTP/1.1 request; use `Connection: close`) and read the response.
+pub fn raw_exchange(addr: &str, request: &[u8]) -> RawResponse {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    stream.write_all(request).expect("write request");
+    read_response(&mut stream)
+}
+
+pub fn read_response(stream: &mut TcpStream) -> RawResponse {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 65536];
+    let header_end = loop {
+        if let Some(pos) = find(&buf, b"\r\n\r\n") {
+            // Skip interim 1xx responses (100 Continue).
+            if buf.starts_with(b"HTTP/1.1 1") {
+                buf.drain(..pos + 4);
+                continue;
+            }
+            break pos;
+        }
+        let n = stream.read(&mut chunk).expect("read response");
+        assert!(
+            n > 0,
+            "connection closed before the response headers: {:?}",
+            String::from_utf8_lossy(&buf)
+        );
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().expect("status line");
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut body = buf[header_end + 4..].to_vec();
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if status == 304 || status == 204 {
+        return RawResponse {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+    }
+    match length {
+        Some(length) => {
+            while body.len() < length {
+                let n = stream.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..n]);
+            }
+        }
+        None => loop {
+            let n = stream.read(&mut chunk).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        },
+    }
+    if chunked {
+        body = dechunk(&body);
+    }
+    RawResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(pos) = find(data, b"\r\n") {
+        let size = usize::from_str_radix(
+            String::from_utf8_lossy(&data[..pos])
+                .split(';')
+                .next()
+                .unwrap_or("0")
+                .trim(),
+            16,
+        )
+        .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&data[pos + 2..pos + 2 + size]);
+        data = &data[pos + 2 + size + 2..];
+    }
+    out
+}
+
+/// Build and sign a request with SigV4 (the aws-sigv4 signer), returning the header lines to
+/// send. `path_and_query` must already be URI-encoded. The payload hash header is added.
+pub fn signed_headers(
+    method: &str,
+    host: &str,
+    path_and_query: &str,
+    extra_headers: &[(&str, &str)],
+    payload_hash: &str,
+    time: SystemTime,
+) -> Vec<(String, String)> {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    use aws_sigv4::sign::v4;
+    let identity = Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test").into();
+    let mut settings = SigningSettings::default();
+    settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
+    settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
+    settings.uri_path_normalization_mode =
+        aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(REGION)
+        .name("s3")
+        .time(time)
+        .settings(settings)
+        .build()
+        .expect("signing params")
+        .into();
+    let mut headers: Vec<(String, String)> = vec![("host".to_string(), host.to_string())];
+    headers.extend(
+        extra_headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let body = match payload_hash {
+        "UNSIGNED-PAYLOAD" => SignableBody::UnsignedPayload,
+        other => SignableBody::Precomputed(other.to_string()),
+    };
+    let url = format!("http://{host}{path_and_query}");
+    let signable = SignableRequest::new(
+        method,
+        url,
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        body,
+    )
+    .expect("signable");
+    let (instructions, _signature) = sign(signable, &params).expect("sign").into_parts();
+    let (signed, _) = instructions.into_parts();
+    for header in signed {
+        headers.push((header.name().to_string(), header.value().to_string()));
+    }
+    headers
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+/// A signed request as raw bytes, ready for `raw_exchange`.
+pub fn signed_request(
+    method: &str,
+    addr: &str,
+    path_and_query: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> Vec<u8> {
+    let headers = signed_headers(
+        method,
+        addr,
+        path_and_query,
+        extra,
+        &sha256_hex(body),
+        SystemTime::now(),
+    );
+    raw_request(method, path_and_query, &headers, body)
+}
+
+pub fn raw_request(
+    method: &str,
+    path_and_query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut out = format!("{method} {path_and_query} HTTP/1.1\r\n");
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+    {
+        out.push_str(&format!("content-length: {}\r\n", body.len()));
+    }
+    out.push_str("connection: close\r\n\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
