@@ -223,7 +223,7 @@ impl From<AuthError> for S3Error {
             code: err.code(),
             message: err.to_string(),
             resource: None,
-            extra: Vec::new(),
+            extra: err.details(),
         }
     }
 }
