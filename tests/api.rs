@@ -24,11 +24,7 @@ fn error_code<E: aws_sdk_s3::error::ProvideErrorMetadata>(err: &E) -> String {
 async fn bucket_lifecycle_create_head_list_location_delete() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("alpha")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "alpha").await;
     s3.head_bucket().bucket("alpha").send().await.expect("head");
     let buckets = s3.list_buckets().send().await.expect("list");
     let names: Vec<_> = buckets.buckets().iter().filter_map(|b| b.name()).collect();
@@ -63,11 +59,7 @@ async fn bucket_lifecycle_create_head_list_location_delete() {
 async fn creating_an_owned_bucket_twice_is_bucket_already_owned_by_you() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("twice")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "twice").await;
     let err = s3
         .create_bucket()
         .bucket("twice")
@@ -82,18 +74,8 @@ async fn creating_an_owned_bucket_twice_is_bucket_already_owned_by_you() {
 async fn deleting_a_non_empty_bucket_is_refused() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("full")
-        .send()
-        .await
-        .expect("create");
-    s3.put_object()
-        .bucket("full")
-        .key("k")
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await
-        .expect("put");
+    common::create_bucket(&s3, "full").await;
+    common::put(&s3, "full", "k", b"x".to_vec()).await;
     let err = s3
         .delete_bucket()
         .bucket("full")
@@ -126,11 +108,7 @@ async fn missing_bucket_and_key_are_no_such_bucket_and_no_such_key() {
         .await
         .expect_err("no bucket");
     assert_eq!(error_code(&err), "NoSuchBucket");
-    s3.create_bucket()
-        .bucket("here")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "here").await;
     let err = s3
         .get_object()
         .bucket("here")
@@ -151,11 +129,7 @@ async fn missing_bucket_and_key_are_no_such_bucket_and_no_such_key() {
 async fn put_and_get_round_trip_sizes_across_inline_and_erasure_coded_paths() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("sizes")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "sizes").await;
     for (i, size) in [
         0usize,
         1,
@@ -200,11 +174,7 @@ async fn put_and_get_round_trip_sizes_across_inline_and_erasure_coded_paths() {
 async fn metadata_and_content_headers_are_stored_and_returned() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("meta")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "meta").await;
     s3.put_object()
         .bucket("meta")
         .key("doc.html")
@@ -250,11 +220,7 @@ async fn metadata_and_content_headers_are_stored_and_returned() {
 async fn archive_and_unknown_storage_classes_are_invalid_storage_class() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("classes")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "classes").await;
     for class in ["GLACIER", "DEEP_ARCHIVE", "NOPE"] {
         let err = s3
             .put_object()
@@ -299,19 +265,9 @@ async fn archive_and_unknown_storage_classes_are_invalid_storage_class() {
 async fn ranges_return_206_with_content_range_and_416_when_unsatisfiable() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("ranges")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "ranges").await;
     let data = pattern(3 * 1024 * 1024 + 11, 9);
-    s3.put_object()
-        .bucket("ranges")
-        .key("big")
-        .body(ByteStream::from(data.clone()))
-        .send()
-        .await
-        .expect("put");
+    common::put(&s3, "ranges", "big", data.clone()).await;
     let size = data.len();
     let cases = [
         ("bytes=0-9", 0..10),
@@ -353,11 +309,7 @@ async fn ranges_return_206_with_content_range_and_416_when_unsatisfiable() {
 async fn conditional_gets_answer_304_and_412() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("cond")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "cond").await;
     let put = s3
         .put_object()
         .bucket("cond")
@@ -431,11 +383,7 @@ async fn conditional_gets_answer_304_and_412() {
 async fn response_overrides_replace_headers_for_one_response() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("ovr")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "ovr").await;
     s3.put_object()
         .bucket("ovr")
         .key("k")
@@ -471,11 +419,7 @@ async fn response_overrides_replace_headers_for_one_response() {
 async fn conditional_put_if_none_match_star_refuses_an_existing_key() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("lock")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "lock").await;
     s3.put_object()
         .bucket("lock")
         .key("state.tflock")
@@ -508,26 +452,10 @@ async fn conditional_put_if_none_match_star_refuses_an_existing_key() {
 async fn overwrite_replaces_the_object_and_delete_removes_it() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("over")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "over").await;
     let big = pattern(2 * 1024 * 1024, 1);
-    s3.put_object()
-        .bucket("over")
-        .key("k")
-        .body(ByteStream::from(big))
-        .send()
-        .await
-        .expect("put 1");
-    s3.put_object()
-        .bucket("over")
-        .key("k")
-        .body(ByteStream::from_static(b"small now"))
-        .send()
-        .await
-        .expect("put 2");
+    common::put(&s3, "over", "k", big).await;
+    common::put(&s3, "over", "k", b"small now".to_vec()).await;
     let got = s3
         .get_object()
         .bucket("over")
@@ -562,19 +490,9 @@ async fn overwrite_replaces_the_object_and_delete_removes_it() {
 async fn delete_objects_reports_each_key_and_quiet_mode_reports_only_errors() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("multi")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "multi").await;
     for key in ["a", "b", "c"] {
-        s3.put_object()
-            .bucket("multi")
-            .key(key)
-            .body(ByteStream::from_static(b"x"))
-            .send()
-            .await
-            .expect("put");
+        common::put(&s3, "multi", key, b"x".to_vec()).await;
     }
     let ids = |keys: &[&str]| {
         keys.iter()
@@ -623,11 +541,7 @@ async fn delete_objects_reports_each_key_and_quiet_mode_reports_only_errors() {
 async fn list_objects_v2_prefix_delimiter_pagination_and_start_after() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("list")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "list").await;
     let keys = [
         "a.txt",
         "dir/one",
@@ -639,13 +553,7 @@ async fn list_objects_v2_prefix_delimiter_pagination_and_start_after() {
         "caf\u{e9} space",
     ];
     for key in keys {
-        s3.put_object()
-            .bucket("list")
-            .key(key)
-            .body(ByteStream::from_static(b"d"))
-            .send()
-            .await
-            .expect("put");
+        common::put(&s3, "list", key, b"d".to_vec()).await;
     }
     let top = s3
         .list_objects_v2()
@@ -760,19 +668,9 @@ async fn list_objects_v2_prefix_delimiter_pagination_and_start_after() {
 async fn list_objects_v1_markers_and_multi_character_delimiter() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("listv1")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "listv1").await;
     for key in ["a--b--c", "a--d", "b", "c--e"] {
-        s3.put_object()
-            .bucket("listv1")
-            .key(key)
-            .body(ByteStream::from_static(b"d"))
-            .send()
-            .await
-            .expect("put");
+        common::put(&s3, "listv1", key, b"d".to_vec()).await;
     }
     let out = s3
         .list_objects()
@@ -835,11 +733,7 @@ async fn list_objects_v1_markers_and_multi_character_delimiter() {
 async fn keys_of_any_utf8_up_to_1024_bytes_round_trip() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("keys")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "keys").await;
     let long = "k".repeat(1024);
     for key in [
         "a b+c?d=e&f#g",
@@ -849,13 +743,7 @@ async fn keys_of_any_utf8_up_to_1024_bytes_round_trip() {
         long.as_str(),
         "~tilde!*'()",
     ] {
-        s3.put_object()
-            .bucket("keys")
-            .key(key)
-            .body(ByteStream::from(key.as_bytes().to_vec()))
-            .send()
-            .await
-            .expect(key);
+        common::put(&s3, "keys", key, key.as_bytes().to_vec()).await;
         let got = s3
             .get_object()
             .bucket("keys")
@@ -918,11 +806,7 @@ async fn upload_parts(
 async fn multipart_upload_completes_atomically_with_md5_of_md5s_etag() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("mpu")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "mpu").await;
     let parts = vec![
         pattern(5 * 1024 * 1024, 1),
         pattern(5 * 1024 * 1024 + 3, 2),
@@ -1036,11 +920,7 @@ async fn multipart_upload_completes_atomically_with_md5_of_md5s_etag() {
 async fn multipart_errors_entity_too_small_invalid_part_and_order() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("mperr")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "mperr").await;
     let parts = vec![pattern(1024, 1), pattern(1024, 2)];
     let (upload_id, completed) = upload_parts(&s3, "mperr", "k", &parts).await;
     let complete = |parts: Vec<CompletedPart>| {
@@ -1085,11 +965,7 @@ async fn multipart_errors_entity_too_small_invalid_part_and_order() {
 async fn abort_removes_the_upload_and_later_part_uploads_fail() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("abort")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "abort").await;
     let (upload_id, _) = upload_parts(&s3, "abort", "k", &[pattern(1000, 1)]).await;
     s3.abort_multipart_upload()
         .bucket("abort")
@@ -1129,11 +1005,7 @@ async fn abort_removes_the_upload_and_later_part_uploads_fail() {
 async fn reuploading_a_part_replaces_it() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("redo")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "redo").await;
     let (upload_id, _) = upload_parts(&s3, "redo", "k", &[pattern(100, 1)]).await;
     let again = s3
         .upload_part()
@@ -1178,11 +1050,7 @@ async fn reuploading_a_part_replaces_it() {
 async fn presigned_get_and_put_urls_work_without_headers() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("pre")
-        .send()
-        .await
-        .expect("create");
+    common::create_bucket(&s3, "pre").await;
     let config =
         aws_sdk_s3::presigning::PresigningConfig::expires_in(std::time::Duration::from_secs(300))
             .expect("config");

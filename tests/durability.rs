@@ -10,22 +10,6 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use common::{TestServer, pattern};
 
-async fn read_all(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
-    let out = s3
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("get {key}: {e:?}"));
-    out.body
-        .collect()
-        .await
-        .expect("body")
-        .into_bytes()
-        .to_vec()
-}
-
 /// Every shard file under the data dir's AZ `blobs/` directories.
 fn shard_files(data_dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -75,11 +59,7 @@ fn temp_files(data_dir: &Path) -> usize {
 
 /// A mix of inline, single-blob and multipart objects; returns (key, bytes).
 async fn write_fixture(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, Vec<u8>)> {
-    s3.create_bucket()
-        .bucket(bucket)
-        .send()
-        .await
-        .expect("create bucket");
+    common::create_bucket(s3, bucket).await;
     let mut objects = Vec::new();
     for (i, size) in [
         10usize,
@@ -93,13 +73,7 @@ async fn write_fixture(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, Ve
     {
         let key = format!("single-{size}");
         let data = pattern(size, i as u64 + 100);
-        s3.put_object()
-            .bucket(bucket)
-            .key(&key)
-            .body(ByteStream::from(data.clone()))
-            .send()
-            .await
-            .expect("put");
+        common::put(s3, bucket, &key, data.clone()).await;
         objects.push((key, data));
     }
     let parts = [pattern(5 * 1024 * 1024, 7), pattern(700 * 1024, 8)];
@@ -152,7 +126,7 @@ async fn assert_all_read_back(
     objects: &[(String, Vec<u8>)],
 ) {
     for (key, data) in objects {
-        let got = read_all(s3, bucket, key).await;
+        let got = common::get(s3, bucket, key).await;
         assert!(
             got == *data,
             "{key}: {} bytes back, {} expected, or different content",
@@ -179,33 +153,17 @@ async fn losing_a_whole_az_loses_no_data() {
     let s3 = server.client();
     assert_all_read_back(&s3, "azloss", &objects).await;
     let fresh = pattern(2 * 1024 * 1024, 42);
-    s3.put_object()
-        .bucket("azloss")
-        .key("written-while-down")
-        .body(ByteStream::from(fresh.clone()))
-        .send()
-        .await
-        .expect("put with an AZ down");
-    assert!(read_all(&s3, "azloss", "written-while-down").await == fresh);
+    common::put(&s3, "azloss", "written-while-down", fresh.clone()).await;
+    assert!(common::get(&s3, "azloss", "written-while-down").await == fresh);
 }
 
 #[tokio::test]
 async fn a_flipped_byte_in_any_shard_is_detected_repaired_and_never_served() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("flip")
-        .send()
-        .await
-        .expect("bucket");
+    common::create_bucket(&s3, "flip").await;
     let data = pattern(3 * 1024 * 1024 + 123, 9);
-    s3.put_object()
-        .bucket("flip")
-        .key("victim")
-        .body(ByteStream::from(data.clone()))
-        .send()
-        .await
-        .expect("put");
+    common::put(&s3, "flip", "victim", data.clone()).await;
     let files = shard_files(&server.data_dir());
     assert_eq!(files.len(), 6, "RS(4,2): six shard files, got {files:?}");
     let shard0 = files
@@ -219,7 +177,7 @@ async fn a_flipped_byte_in_any_shard_is_detected_repaired_and_never_served() {
     damaged[middle] ^= 0x5A;
     std::fs::write(&shard0, &damaged).expect("corrupt shard");
 
-    assert!(read_all(&s3, "flip", "victim").await == data);
+    assert!(common::get(&s3, "flip", "victim").await == data);
     let blob_id = shard0
         .file_name()
         .and_then(|n| n.to_str())
@@ -245,26 +203,16 @@ async fn a_flipped_byte_in_any_shard_is_detected_repaired_and_never_served() {
         log.contains(&blob_id),
         "the damage is logged with the blob id:\n{log}"
     );
-    assert!(read_all(&s3, "flip", "victim").await == data);
+    assert!(common::get(&s3, "flip", "victim").await == data);
 }
 
 #[tokio::test]
 async fn two_corrupt_shards_of_rs_4_2_still_read_back() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("two")
-        .send()
-        .await
-        .expect("bucket");
+    common::create_bucket(&s3, "two").await;
     let data = pattern(5 * 1024 * 1024, 10);
-    s3.put_object()
-        .bucket("two")
-        .key("k")
-        .body(ByteStream::from(data.clone()))
-        .send()
-        .await
-        .expect("put");
+    common::put(&s3, "two", "k", data.clone()).await;
     let files = shard_files(&server.data_dir());
     for suffix in [".1", ".3"] {
         let path = files
@@ -276,7 +224,7 @@ async fn two_corrupt_shards_of_rs_4_2_still_read_back() {
         bytes[at] ^= 0xFF;
         std::fs::write(path, bytes).expect("write");
     }
-    assert!(read_all(&s3, "two", "k").await == data);
+    assert!(common::get(&s3, "two", "k").await == data);
 }
 
 /// Start a 200 MiB upload over a raw socket, stream part of it, then kill -9 the server.
@@ -384,11 +332,7 @@ async fn orphan_blobs_written_but_never_committed_are_collected_at_start_up() {
 async fn kill_9_around_complete_multipart_upload_is_all_or_nothing() {
     let mut server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("complete")
-        .send()
-        .await
-        .expect("bucket");
+    common::create_bucket(&s3, "complete").await;
     let parts = [
         pattern(5 * 1024 * 1024, 1),
         pattern(5 * 1024 * 1024, 2),
@@ -462,21 +406,11 @@ async fn kill_9_around_complete_multipart_upload_is_all_or_nothing() {
 async fn acknowledged_writes_survive_kill_9() {
     let mut server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("acked")
-        .send()
-        .await
-        .expect("bucket");
+    common::create_bucket(&s3, "acked").await;
     let mut objects = Vec::new();
     for i in 0..20 {
         let data = pattern(if i % 2 == 0 { 1000 } else { 200 * 1024 }, i);
-        s3.put_object()
-            .bucket("acked")
-            .key(format!("k{i}"))
-            .body(ByteStream::from(data.clone()))
-            .send()
-            .await
-            .expect("put");
+        common::put(&s3, "acked", &format!("k{i}"), data.clone()).await;
         objects.push((format!("k{i}"), data));
     }
     s3.delete_object()

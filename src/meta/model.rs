@@ -46,6 +46,18 @@ pub struct ContentHeaders {
     pub expires: Option<String>,
 }
 
+/// What the writer of an object chose for it: kept by an upload until completion, then by
+/// the version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectAttributes {
+    pub storage_class: String,
+    /// Canonical id of the owning account.
+    pub owner: String,
+    pub content: ContentHeaders,
+    /// `x-amz-meta-*` pairs, names lowercased without the prefix, in arrival order.
+    pub user_meta: Vec<(String, String)>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ObjectData {
     /// Bytes live in the `Inline` tree under the version's uid.
@@ -76,11 +88,7 @@ pub struct ObjectVersion {
     pub size: u64,
     /// Hex MD5 (single part) or `md5-of-md5s-N`, without quotes.
     pub etag: String,
-    pub storage_class: String,
-    pub owner: String,
-    pub content: ContentHeaders,
-    /// `x-amz-meta-*` pairs, names lowercased without the prefix, in arrival order.
-    pub user_meta: Vec<(String, String)>,
+    pub attrs: ObjectAttributes,
     pub data: ObjectData,
     #[serde(default)]
     pub checksum: Option<Checksum>,
@@ -119,10 +127,7 @@ pub struct UploadRecord {
     pub bucket: String,
     pub key: String,
     pub initiated_ms: i64,
-    pub storage_class: String,
-    pub owner: String,
-    pub content: ContentHeaders,
-    pub user_meta: Vec<(String, String)>,
+    pub attrs: ObjectAttributes,
     #[serde(default)]
     pub checksum_algorithm: Option<crate::checksum::ChecksumAlgorithm>,
 }

@@ -121,6 +121,12 @@ impl Store {
         Ok(())
     }
 
+    fn class(&self, name: &str) -> Result<&crate::classes::StorageClass, StoreError> {
+        self.classes
+            .get(name)
+            .ok_or_else(|| StoreError::Internal(format!("unknown storage class {name}")))
+    }
+
     pub fn gc_wakeup(&self) -> Arc<tokio::sync::Notify> {
         self.gc_wakeup.clone()
     }

@@ -7,22 +7,13 @@ use md5::{Digest, Md5};
 use super::object::{MAX_PUT_SIZE, Stored};
 use super::{BodyStream, Store, StoreError, gc::release_blob, now_ms, now_nanos, random_hex};
 use crate::meta::model::{
-    ContentHeaders, ObjectData, ObjectVersion, PartData, PartRecord, UploadRecord,
+    ObjectAttributes, ObjectData, ObjectVersion, PartData, PartRecord, UploadRecord,
 };
 use crate::meta::{Tree, decode, keys};
 
 /// AWS's minimum size of every part but the last.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 pub const MAX_PART_NUMBER: u32 = 10_000;
-
-pub struct CreateUploadInput {
-    pub bucket: String,
-    pub key: String,
-    pub storage_class: String,
-    pub owner: String,
-    pub content: ContentHeaders,
-    pub user_meta: Vec<(String, String)>,
-}
 
 pub struct UploadsQuery<'a> {
     pub prefix: &'a str,
@@ -34,26 +25,25 @@ pub struct UploadsQuery<'a> {
 impl Store {
     pub async fn create_upload(
         &self,
-        input: CreateUploadInput,
+        bucket: &str,
+        key: &str,
+        attrs: ObjectAttributes,
     ) -> Result<UploadRecord, StoreError> {
         // Upload ids start with the creation time so one key's uploads list in initiation order.
         let upload_id = format!("{:016x}{}", now_nanos(), random_hex(12));
         let record = UploadRecord {
             upload_id: upload_id.clone(),
-            bucket: input.bucket.clone(),
-            key: input.key.clone(),
+            bucket: bucket.to_string(),
+            key: key.to_string(),
             initiated_ms: now_ms(),
-            storage_class: input.storage_class,
-            owner: input.owner,
-            content: input.content,
-            user_meta: input.user_meta,
+            attrs,
             checksum_algorithm: None,
         };
         self.meta.transact(|tx| {
-            Store::writable_bucket(tx, &input.bucket)?;
+            Store::writable_bucket(tx, bucket)?;
             tx.put_record(
                 Tree::Uploads,
-                &keys::upload(&input.bucket, &input.key, &upload_id),
+                &keys::upload(bucket, key, &upload_id),
                 &record,
             )?;
             Ok::<(), StoreError>(())
@@ -84,9 +74,7 @@ impl Store {
         body: &mut dyn BodyStream,
     ) -> Result<PartRecord, StoreError> {
         let upload = self.upload(bucket, key, upload_id)?;
-        let class = self.classes.get(&upload.storage_class).ok_or_else(|| {
-            StoreError::Internal(format!("unknown class {}", upload.storage_class))
-        })?;
+        let class = self.class(&upload.attrs.storage_class)?;
         let written = self
             .write_body(&class.layout, body, false, MAX_PUT_SIZE)
             .await?;
@@ -206,10 +194,7 @@ impl Store {
             sequence: 0,
             size: chosen.iter().map(|p| p.size).sum(),
             etag,
-            storage_class: upload.storage_class.clone(),
-            owner: upload.owner.clone(),
-            content: upload.content.clone(),
-            user_meta: upload.user_meta.clone(),
+            attrs: upload.attrs.clone(),
             data: ObjectData::Parts(
                 chosen
                     .iter()

@@ -9,7 +9,7 @@ use md5::{Digest, Md5};
 
 use super::{BodyStream, Store, StoreError, now_ms, now_nanos, random_hex};
 use crate::chunk::{BlobRef, BlobWriter, Layout};
-use crate::meta::model::{BucketRecord, ContentHeaders, ObjectData, ObjectVersion, Versioning};
+use crate::meta::model::{BucketRecord, ObjectAttributes, ObjectData, ObjectVersion, Versioning};
 use crate::meta::{Tree, TxnView, keys};
 
 /// The largest single PUT AWS accepts (5 GiB); bigger objects need multipart.
@@ -18,10 +18,7 @@ pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 pub struct PutInput {
     pub bucket: String,
     pub key: String,
-    pub storage_class: String,
-    pub owner: String,
-    pub content: ContentHeaders,
-    pub user_meta: Vec<(String, String)>,
+    pub attrs: ObjectAttributes,
     pub content_md5: Option<[u8; 16]>,
     pub condition: WriteCondition,
 }
@@ -145,9 +142,7 @@ impl Store {
     ) -> Result<ObjectVersion, StoreError> {
         // Fail fast before reading the body; the commit checks again inside its transaction.
         self.bucket(&input.bucket)?;
-        let class = self.classes.get(&input.storage_class).ok_or_else(|| {
-            StoreError::Internal(format!("unknown class {}", input.storage_class))
-        })?;
+        let class = self.class(&input.attrs.storage_class)?;
         let written = self
             .write_body(&class.layout, body, true, MAX_PUT_SIZE)
             .await?;
@@ -167,10 +162,7 @@ impl Store {
             sequence: 0,
             size: written.size,
             etag: hex::encode(written.md5),
-            storage_class: input.storage_class,
-            owner: input.owner,
-            content: input.content,
-            user_meta: input.user_meta,
+            attrs: input.attrs,
             data,
             checksum: None,
         };

@@ -424,3 +424,50 @@ pub fn raw_request(
     bytes.extend_from_slice(body);
     bytes
 }
+
+// ---------------------------------------------------------------------------------------------
+// SDK shorthands for the steps most tests repeat.
+
+pub async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str) {
+    s3.create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create bucket {bucket}: {e:?}"));
+}
+
+/// PutObject with nothing but a body; returns the ETag.
+pub async fn put(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    data: impl Into<Vec<u8>>,
+) -> String {
+    let body = aws_sdk_s3::primitives::ByteStream::from(data.into());
+    let out = s3
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
+    out.e_tag().unwrap_or_default().to_string()
+}
+
+/// The whole body of GetObject.
+pub async fn get(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("get {key}: {e:?}"));
+    out.body
+        .collect()
+        .await
+        .expect("read body")
+        .into_bytes()
+        .to_vec()
+}

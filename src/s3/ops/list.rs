@@ -162,11 +162,11 @@ pub async fn list_objects(
             out.elem("Size", &version.size.to_string());
             if fetch_owner {
                 out.open("Owner");
-                out.elem("ID", &version.owner);
+                out.elem("ID", &version.attrs.owner);
                 out.elem("DisplayName", ROOT_DISPLAY_NAME);
                 out.close("Owner");
             }
-            out.elem("StorageClass", &version.storage_class);
+            out.elem("StorageClass", &version.attrs.storage_class);
             out.close("Contents");
         }
     }

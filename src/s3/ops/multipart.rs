@@ -4,9 +4,7 @@ use axum::response::Response;
 use http::StatusCode;
 
 use super::list::{max_keys, url_encoding};
-use super::object::{
-    content_headers, content_md5, declared_length, storage_class_of, user_metadata,
-};
+use super::object::{content_md5, declared_length, object_attributes};
 use super::{empty_response, iso8601, quoted, set_header, url_encode_if, xml_response};
 use crate::http::AppState;
 use crate::iam::ROOT_DISPLAY_NAME;
@@ -14,7 +12,7 @@ use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request, read_small_body};
 use crate::s3::xml::{self, XmlWriter};
 use crate::store::list::common_prefix;
-use crate::store::multipart::{CreateUploadInput, MAX_PART_NUMBER, UploadsQuery};
+use crate::store::multipart::{MAX_PART_NUMBER, UploadsQuery};
 use crate::store::object::MAX_PUT_SIZE;
 
 fn upload_id(request: &S3Request) -> S3Result<&str> {
@@ -36,14 +34,7 @@ pub async fn create_upload(app: &AppState, request: &S3Request) -> S3Result<Resp
     let key = request.key()?;
     let upload = app
         .store
-        .create_upload(CreateUploadInput {
-            bucket: bucket.to_string(),
-            key: key.to_string(),
-            storage_class: storage_class_of(app, request)?,
-            owner: request.owner_id().to_string(),
-            content: content_headers(request),
-            user_meta: user_metadata(request)?,
-        })
+        .create_upload(bucket, key, object_attributes(app, request)?)
         .await?;
     let mut out = XmlWriter::document();
     out.root("InitiateMultipartUploadResult");
@@ -172,9 +163,9 @@ pub async fn list_parts(app: &AppState, request: &S3Request) -> S3Result<Respons
     out.elem("Bucket", bucket);
     out.elem("Key", key);
     out.elem("UploadId", upload_id);
-    owner_elements(&mut out, "Initiator", &upload.owner);
-    owner_elements(&mut out, "Owner", &upload.owner);
-    out.elem("StorageClass", &upload.storage_class);
+    owner_elements(&mut out, "Initiator", &upload.attrs.owner);
+    owner_elements(&mut out, "Owner", &upload.attrs.owner);
+    out.elem("StorageClass", &upload.attrs.storage_class);
     out.elem("PartNumberMarker", &marker.to_string());
     if let Some(last) = parts.last() {
         out.elem("NextPartNumberMarker", &last.number.to_string());
@@ -241,9 +232,9 @@ pub async fn list_uploads(app: &AppState, request: &S3Request) -> S3Result<Respo
         out.open("Upload");
         out.elem("Key", &e(&upload.key));
         out.elem("UploadId", &upload.upload_id);
-        owner_elements(&mut out, "Initiator", &upload.owner);
-        owner_elements(&mut out, "Owner", &upload.owner);
-        out.elem("StorageClass", &upload.storage_class);
+        owner_elements(&mut out, "Initiator", &upload.attrs.owner);
+        owner_elements(&mut out, "Owner", &upload.attrs.owner);
+        out.elem("StorageClass", &upload.attrs.storage_class);
         out.elem("Initiated", &iso8601(upload.initiated_ms));
         out.close("Upload");
     }

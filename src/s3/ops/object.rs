@@ -10,7 +10,7 @@ use http::StatusCode;
 use super::{empty_response, http_date, quoted, set_header, xml_response};
 use crate::classes::DEFAULT_CLASS;
 use crate::http::AppState;
-use crate::meta::model::{ContentHeaders, ObjectData, ObjectVersion};
+use crate::meta::model::{ContentHeaders, ObjectAttributes, ObjectData, ObjectVersion};
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request, read_small_body};
 use crate::s3::xml::{self, XmlWriter};
@@ -25,7 +25,7 @@ use range::ByteRange;
 /// AWS's limit on the total size of user-defined metadata (names and values).
 const MAX_USER_METADATA: usize = 2 * 1024;
 
-pub(crate) fn storage_class_of(app: &AppState, request: &S3Request) -> S3Result<String> {
+fn storage_class_of(app: &AppState, request: &S3Request) -> S3Result<String> {
     let name = request
         .header("x-amz-storage-class")
         .unwrap_or(DEFAULT_CLASS);
@@ -45,7 +45,17 @@ pub(crate) fn storage_class_of(app: &AppState, request: &S3Request) -> S3Result<
     Ok(class.name.clone())
 }
 
-pub(crate) fn content_headers(request: &S3Request) -> ContentHeaders {
+/// The attributes a writer sets with PutObject or CreateMultipartUpload headers.
+pub(crate) fn object_attributes(app: &AppState, request: &S3Request) -> S3Result<ObjectAttributes> {
+    Ok(ObjectAttributes {
+        storage_class: storage_class_of(app, request)?,
+        owner: request.owner_id().to_string(),
+        content: content_headers(request),
+        user_meta: user_metadata(request)?,
+    })
+}
+
+fn content_headers(request: &S3Request) -> ContentHeaders {
     let get = |name: &str| request.header(name).map(str::to_string);
     ContentHeaders {
         content_type: get("content-type"),
@@ -69,7 +79,7 @@ fn strip_aws_chunked(value: &str) -> String {
         .join(",")
 }
 
-pub(crate) fn user_metadata(request: &S3Request) -> S3Result<Vec<(String, String)>> {
+fn user_metadata(request: &S3Request) -> S3Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let mut total = 0;
     for (name, value) in &request.headers {
@@ -158,10 +168,7 @@ pub async fn put_object(
     let input = PutInput {
         bucket: request.bucket()?.to_string(),
         key: request.key()?.to_string(),
-        storage_class: storage_class_of(app, request)?,
-        owner: request.owner_id().to_string(),
-        content: content_headers(request),
-        user_meta: user_metadata(request)?,
+        attrs: object_attributes(app, request)?,
         content_md5: content_md5(request)?,
         condition: write_condition(request)?,
     };
@@ -288,7 +295,7 @@ fn part_span(version: &ObjectVersion, number: u32) -> S3Result<std::ops::Range<u
 }
 
 fn object_headers(response: &mut Response, version: &ObjectVersion) {
-    let content = &version.content;
+    let content = &version.attrs.content;
     set_header(
         response,
         "content-type",
@@ -315,10 +322,14 @@ fn object_headers(response: &mut Response, version: &ObjectVersion) {
         &http_date(version.last_modified_ms),
     );
     set_header(response, "accept-ranges", "bytes");
-    if version.storage_class != DEFAULT_CLASS {
-        set_header(response, "x-amz-storage-class", &version.storage_class);
+    if version.attrs.storage_class != DEFAULT_CLASS {
+        set_header(
+            response,
+            "x-amz-storage-class",
+            &version.attrs.storage_class,
+        );
     }
-    for (name, value) in &version.user_meta {
+    for (name, value) in &version.attrs.user_meta {
         if let (Ok(name), Ok(value)) = (
             http::HeaderName::try_from(format!("x-amz-meta-{name}")),
             http::HeaderValue::from_str(value),
