@@ -316,6 +316,188 @@ impl ChecksumError {
     }
 }
 
+/// How a multipart object's checksum relates to its bytes (`x-amz-checksum-type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ChecksumType {
+    /// A checksum of the part checksums, reported as `<base64>-<parts>`.
+    Composite,
+    /// The checksum of the whole object, as if uploaded in one piece.
+    FullObject,
+}
+
+impl ChecksumType {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChecksumType::Composite => "COMPOSITE",
+            ChecksumType::FullObject => "FULL_OBJECT",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "COMPOSITE" => Some(ChecksumType::Composite),
+            "FULL_OBJECT" => Some(ChecksumType::FullObject),
+            _ => None,
+        }
+    }
+
+    /// What S3 accepts: CRC64NVME only as a full-object checksum; the CRCs both ways; SHA-1
+    /// and SHA-256 only as composite (a hash cannot be combined from its parts).
+    pub fn allowed_for(&self, algorithm: ChecksumAlgorithm) -> bool {
+        !matches!(
+            (self, algorithm),
+            (ChecksumType::Composite, ChecksumAlgorithm::Crc64Nvme)
+                | (
+                    ChecksumType::FullObject,
+                    ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256
+                )
+        )
+    }
+
+    /// S3's default type for a multipart upload that names only the algorithm.
+    pub fn default_for(algorithm: ChecksumAlgorithm) -> ChecksumType {
+        match algorithm {
+            ChecksumAlgorithm::Crc64Nvme => ChecksumType::FullObject,
+            _ => ChecksumType::Composite,
+        }
+    }
+}
+
+impl ChecksumAlgorithm {
+    /// The XML element carrying this checksum (`ChecksumCRC32`, ...).
+    pub fn xml_element(&self) -> &'static str {
+        match self {
+            ChecksumAlgorithm::Crc32 => "ChecksumCRC32",
+            ChecksumAlgorithm::Crc32c => "ChecksumCRC32C",
+            ChecksumAlgorithm::Crc64Nvme => "ChecksumCRC64NVME",
+            ChecksumAlgorithm::Sha1 => "ChecksumSHA1",
+            ChecksumAlgorithm::Sha256 => "ChecksumSHA256",
+        }
+    }
+
+    /// Reflected polynomial and width of the CRC algorithms (all use init = xorout = all ones,
+    /// which is what lets CRCs of pieces be combined without the data).
+    fn crc_parameters(&self) -> Option<(u64, u32)> {
+        match self {
+            ChecksumAlgorithm::Crc32 => Some((0xEDB8_8320, 32)),
+            ChecksumAlgorithm::Crc32c => Some((0x82F6_3B78, 32)),
+            ChecksumAlgorithm::Crc64Nvme => Some((0x9A6C_9329_AC4B_C9B5, 64)),
+            ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256 => None,
+        }
+    }
+}
+
+/// The full-object CRC of a multipart object from its parts' CRCs and sizes, without reading
+/// the data: CRC(A‖B) = CRC(A)·x^(8·|B|) mod P ⊕ CRC(B) (the zlib `crc32_combine` method,
+/// generalised to any reflected CRC). None for SHA algorithms or malformed part values.
+pub fn combine_full_object(
+    algorithm: ChecksumAlgorithm,
+    parts: &[(Checksum, u64)],
+) -> Option<Checksum> {
+    let (poly, width) = algorithm.crc_parameters()?;
+    let bytes = (width / 8) as usize;
+    let mut combined: Option<u64> = None;
+    for (checksum, length) in parts {
+        if checksum.algorithm != algorithm {
+            return None;
+        }
+        let digest = checksum.digest().filter(|d| d.len() == bytes)?;
+        let value = digest
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        combined = Some(match combined {
+            None => value,
+            Some(previous) => crc_combine(previous, value, *length, poly, width),
+        });
+    }
+    let value = combined?;
+    let raw = &value.to_be_bytes()[8 - bytes..];
+    Some(Checksum {
+        algorithm,
+        value: BASE64.encode(raw),
+    })
+}
+
+fn crc_multiply(a: u64, mut b: u64, poly: u64, width: u32) -> u64 {
+    let mut m = 1u64 << (width - 1);
+    let mut product = 0;
+    loop {
+        if a & m != 0 {
+            product ^= b;
+            if a & (m - 1) == 0 {
+                break;
+            }
+        }
+        m >>= 1;
+        if m == 0 {
+            break;
+        }
+        b = if b & 1 != 0 { (b >> 1) ^ poly } else { b >> 1 };
+    }
+    product
+}
+
+/// x^(8·n) mod P, by squaring: x^(2^k) for k = 3.. covers bytes.
+fn crc_x8n(mut n: u64, poly: u64, width: u32) -> u64 {
+    let mut power = 1u64 << (width - 2); // x^1
+    let mut result = 1u64 << (width - 1); // x^0
+    for _ in 0..3 {
+        power = crc_multiply(power, power, poly, width);
+    }
+    while n != 0 {
+        if n & 1 != 0 {
+            result = crc_multiply(power, result, poly, width);
+        }
+        n >>= 1;
+        power = crc_multiply(power, power, poly, width);
+    }
+    result
+}
+
+fn crc_combine(crc1: u64, crc2: u64, len2: u64, poly: u64, width: u32) -> u64 {
+    crc_multiply(crc_x8n(len2, poly, width), crc1, poly, width) ^ crc2
+}
+
+#[cfg(test)]
+mod combine_tests {
+    use super::*;
+
+    #[test]
+    fn combined_part_crcs_equal_the_whole_object_crc() {
+        let data: Vec<u8> = (0..100_000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        for algorithm in [
+            ChecksumAlgorithm::Crc32,
+            ChecksumAlgorithm::Crc32c,
+            ChecksumAlgorithm::Crc64Nvme,
+        ] {
+            for cuts in [
+                vec![1usize, 99_999],
+                vec![40_000, 30_000, 30_000],
+                vec![100_000],
+                vec![0, 50_000, 50_000],
+            ] {
+                let mut offset = 0;
+                let parts: Vec<(Checksum, u64)> = cuts
+                    .iter()
+                    .map(|len| {
+                        let piece = &data[offset..offset + len];
+                        offset += len;
+                        (Checksum::compute(algorithm, piece), *len as u64)
+                    })
+                    .collect();
+                assert_eq!(
+                    combine_full_object(algorithm, &parts),
+                    Some(Checksum::compute(algorithm, &data)),
+                    "{algorithm:?} {cuts:?}"
+                );
+            }
+        }
+        assert_eq!(combine_full_object(ChecksumAlgorithm::Sha256, &[]), None);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

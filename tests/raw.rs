@@ -647,7 +647,7 @@ fn missing_content_length_is_411_and_unknown_methods_are_405() {
 #[test]
 fn unimplemented_subresources_answer_501_not_implemented_in_xml() {
     let server = server_with_bucket("sub");
-    let response = get(&server, "/sub?versioning");
+    let response = get(&server, "/sub?logging");
     assert_error(&response, 501, "NotImplemented");
     let response = get(&server, "/missing-bucket?policy");
     assert_error(&response, 404, "NoSuchBucket");

@@ -5,16 +5,26 @@
 //! This module knows S3 *codes* (they are part of what authentication means to a client) but not
 //! HTTP statuses or XML: the code → status table and rendering live in the one S3 error type at the
 //! HTTP boundary, which reads [`AuthError::code`], `to_string()` and [`AuthError::details`].
+//!
+//! Messages that name what the client sent (a field, a condition, a date) are owned strings;
+//! fixed wording stays `&'static str` through `Cow`, so the common refusals allocate nothing.
+
+use std::borrow::Cow;
 
 use crate::checksum::ChecksumAlgorithm;
+
+/// Bytes of form fields S3 accepts before the file of a browser POST upload (20 KiB, the
+/// `MaxPostPreDataLengthBytes` it reports).
+pub const MAX_POST_PRE_DATA: usize = 20 * 1024;
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    /// Missing or invalid date, expired or not-yet-valid presigned URL, unsigned headers.
+    /// Missing or invalid date, expired or not-yet-valid presigned URL, unsigned headers, and
+    /// every "Invalid according to Policy: ..." refusal of a browser POST upload.
     #[error("{message}")]
     AccessDenied {
-        message: &'static str,
+        message: Cow<'static, str>,
         details: Vec<(&'static str, String)>,
     },
 
@@ -59,11 +69,13 @@ pub enum AuthError {
         s3_computed: String,
     },
 
+    /// `region` is set when a POST form's credential names the wrong region: S3 adds `<Region>`.
     #[error("{message}")]
     InvalidArgument {
-        message: &'static str,
+        message: Cow<'static, str>,
         argument_name: &'static str,
         argument_value: String,
+        region: Option<String>,
     },
 
     #[error("{message}")]
@@ -97,6 +109,28 @@ pub enum AuthError {
     /// A streaming upload without a usable `x-amz-decoded-content-length`.
     #[error("You must provide the Content-Length HTTP header.")]
     MissingContentLength,
+
+    /// A browser POST policy that cannot be read: `message` starts with "Invalid Policy: ".
+    #[error("{message}")]
+    InvalidPolicyDocument { message: Cow<'static, str> },
+
+    /// A browser POST body that is not multipart/form-data. Raised by the form parser (the HTTP
+    /// layer), declared here so every POST refusal has one home.
+    #[error("The body of your POST request is not well-formed multipart/form-data.")]
+    MalformedPOSTRequest,
+
+    /// The form fields before the file exceed [`MAX_POST_PRE_DATA`]. S3's message is misspelt
+    /// ("preceeding") and ungrammatical; clients compare it as is.
+    #[error("Your POST request fields preceeding the upload file was too large.")]
+    MaxPostPreDataLengthExceeded,
+
+    /// The upload is larger than the POST policy's `content-length-range` allows.
+    #[error("Your proposed upload exceeds the maximum allowed size")]
+    EntityTooLarge { proposed: u64, max: u64 },
+
+    /// The upload is smaller than the POST policy's `content-length-range` allows.
+    #[error("Your proposed upload is smaller than the minimum allowed size")]
+    EntityTooSmall { proposed: u64, min: u64 },
 }
 
 impl AuthError {
@@ -119,6 +153,11 @@ impl AuthError {
             AuthError::MalformedTrailerError => "MalformedTrailerError",
             AuthError::InvalidChunkSizeError { .. } => "InvalidChunkSizeError",
             AuthError::MissingContentLength => "MissingContentLength",
+            AuthError::InvalidPolicyDocument { .. } => "InvalidPolicyDocument",
+            AuthError::MalformedPOSTRequest => "MalformedPOSTRequest",
+            AuthError::MaxPostPreDataLengthExceeded => "MaxPostPreDataLengthExceeded",
+            AuthError::EntityTooLarge { .. } => "EntityTooLarge",
+            AuthError::EntityTooSmall { .. } => "EntityTooSmall",
         }
     }
 
@@ -139,6 +178,7 @@ impl AuthError {
                     ("AWSAccessKeyId", access_key.clone()),
                     ("StringToSign", string_to_sign.clone()),
                     ("SignatureProvided", signature_provided.clone()),
+                    ("StringToSignBytes", spaced_hex(string_to_sign.as_bytes())),
                 ];
                 if !canonical_request.is_empty() {
                     d.push(("CanonicalRequest", canonical_request.clone()));
@@ -167,11 +207,16 @@ impl AuthError {
             AuthError::InvalidArgument {
                 argument_name,
                 argument_value,
+                region,
                 ..
-            } => vec![
-                ("ArgumentName", (*argument_name).to_owned()),
-                ("ArgumentValue", argument_value.clone()),
-            ],
+            } => {
+                let mut d = vec![
+                    ("ArgumentName", (*argument_name).to_owned()),
+                    ("ArgumentValue", argument_value.clone()),
+                ];
+                d.extend(region.iter().map(|r| ("Region", r.clone())));
+                d
+            }
             AuthError::IncompleteBody {
                 expected, provided, ..
             } => {
@@ -188,10 +233,23 @@ impl AuthError {
                 ("Chunk", chunk.to_string()),
                 ("BadChunkSize", size.to_string()),
             ],
+            AuthError::MaxPostPreDataLengthExceeded => {
+                vec![("MaxPostPreDataLengthBytes", MAX_POST_PRE_DATA.to_string())]
+            }
+            AuthError::EntityTooLarge { proposed, max } => vec![
+                ("ProposedSize", proposed.to_string()),
+                ("MaxSizeAllowed", max.to_string()),
+            ],
+            AuthError::EntityTooSmall { proposed, min } => vec![
+                ("ProposedSize", proposed.to_string()),
+                ("MinSizeAllowed", min.to_string()),
+            ],
             AuthError::InvalidRequest { .. }
             | AuthError::BadDigest { .. }
             | AuthError::MalformedTrailerError
-            | AuthError::MissingContentLength => Vec::new(),
+            | AuthError::MissingContentLength
+            | AuthError::InvalidPolicyDocument { .. }
+            | AuthError::MalformedPOSTRequest => Vec::new(),
         }
     }
 
@@ -213,15 +271,45 @@ impl AuthError {
 
     pub(crate) fn headers_not_signed(names: Vec<String>) -> Self {
         AuthError::AccessDenied {
-            message: "There were headers present in the request which were not signed",
+            message: Cow::Borrowed(
+                "There were headers present in the request which were not signed",
+            ),
             details: vec![("HeadersNotSigned", names.join(", "))],
         }
     }
 
     pub(crate) fn missing_date() -> Self {
         AuthError::AccessDenied {
-            message: "AWS authentication requires a valid Date or x-amz-date header",
+            message: Cow::Borrowed("AWS authentication requires a valid Date or x-amz-date header"),
             details: Vec::new(),
+        }
+    }
+
+    /// AccessDenied with S3's message and no extra elements.
+    pub(crate) fn access_denied(message: impl Into<Cow<'static, str>>) -> Self {
+        AuthError::AccessDenied {
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// InvalidArgument naming the offending argument.
+    pub(crate) fn invalid_argument(
+        message: impl Into<Cow<'static, str>>,
+        argument_name: &'static str,
+        argument_value: impl Into<String>,
+    ) -> Self {
+        AuthError::InvalidArgument {
+            message: message.into(),
+            argument_name,
+            argument_value: argument_value.into(),
+            region: None,
+        }
+    }
+
+    pub(crate) fn invalid_policy(message: impl Into<Cow<'static, str>>) -> Self {
+        AuthError::InvalidPolicyDocument {
+            message: message.into(),
         }
     }
 
@@ -245,11 +333,26 @@ impl AuthError {
 
     pub(crate) fn invalid_content_sha256(value: &str) -> Self {
         AuthError::InvalidArgument {
-            message: "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
+            message: Cow::Borrowed(
+                "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
+            ),
             argument_name: "x-amz-content-sha256",
             argument_value: value.to_owned(),
+            region: None,
         }
     }
+}
+
+/// S3's `<StringToSignBytes>`: two lowercase hex digits a byte, separated by single spaces.
+fn spaced_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        super::sigv4::push_hex(&mut out, std::slice::from_ref(b));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -303,6 +406,40 @@ mod tests {
         assert_eq!(
             AuthError::MissingContentLength.code(),
             "MissingContentLength"
+        );
+    }
+
+    #[test]
+    fn post_upload_errors_read_like_s3() {
+        let e = AuthError::MalformedPOSTRequest;
+        assert_eq!(
+            (e.code(), e.to_string().as_str()),
+            (
+                "MalformedPOSTRequest",
+                "The body of your POST request is not well-formed multipart/form-data."
+            )
+        );
+        assert!(e.details().is_empty());
+        let e = AuthError::invalid_policy("Invalid Policy: Invalid JSON.");
+        assert_eq!(
+            (e.code(), e.to_string().as_str()),
+            ("InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+        );
+        let e = AuthError::MaxPostPreDataLengthExceeded;
+        assert_eq!(e.code(), "MaxPostPreDataLengthExceeded");
+        assert_eq!(
+            e.details(),
+            vec![("MaxPostPreDataLengthBytes", "20480".to_owned())]
+        );
+        let e = AuthError::signature_mismatch("AK", "GET\n/".into(), String::new(), "sig");
+        assert_eq!(
+            e.details(),
+            vec![
+                ("AWSAccessKeyId", "AK".to_owned()),
+                ("StringToSign", "GET\n/".to_owned()),
+                ("SignatureProvided", "sig".to_owned()),
+                ("StringToSignBytes", "47 45 54 0a 2f".to_owned()),
+            ]
         );
     }
 }

@@ -1,6 +1,8 @@
 //! Request authentication: AWS Signature Version 4 in the `Authorization` header and in
-//! presigned URLs, and verification of the payload the signature vouches for (signed SHA-256,
-//! `UNSIGNED-PAYLOAD`, and aws-chunked streams with chunk signatures and trailing checksums).
+//! presigned URLs, with verification of the payload the signature vouches for (signed SHA-256,
+//! `UNSIGNED-PAYLOAD`, and aws-chunked streams with chunk signatures and trailing checksums);
+//! Signature Version 2 in the header and in presigned URLs; and browser POST uploads, whose
+//! signed policy rules the form ([`verify_post_policy`]).
 //!
 //! Two steps, split at the point where the body starts to matter:
 //! 1. [`verify_request`] checks the request line and headers and says who is calling
@@ -14,15 +16,17 @@
 //! the headers the client chose to sign — never from a re-serialized form. Errors carry S3's
 //! codes and messages ([`AuthError`]); mapping them to HTTP statuses is the HTTP layer's job.
 //!
-//! Not here yet: SigV2 (`Authorization: AWS ...`, `?AWSAccessKeyId=...&Signature=...`) is
-//! recognised and refused in one place (`verify::Scheme`), where its verifier will plug in;
-//! browser POST-policy uploads will get their own entry point next to `verify_request`, since
-//! their credentials travel in the form body rather than the request head.
+//! Browser POST uploads carry their credentials in the form body, so they have their own entry
+//! point: the HTTP layer parses the form fields that precede the file and hands them to
+//! [`verify_post_policy`], then checks the file's size against the policy with
+//! [`PostPolicyAuth::check_size`].
 
 mod chunked;
 mod error;
 mod payload;
+mod post_policy;
 mod signing_key;
+mod sigv2;
 mod sigv4;
 mod verify;
 
@@ -32,8 +36,9 @@ mod tests;
 use std::time::SystemTime;
 
 pub use chunked::{ChunkedPayload, MAX_SIGNED_CHUNK, MIN_CHUNK};
-pub use error::AuthError;
+pub use error::{AuthError, MAX_POST_PRE_DATA};
 pub use payload::{TrailerHandle, VerifiedBody};
+pub use post_policy::{PostPolicyAuth, verify_post_policy};
 pub use signing_key::SigningKey;
 pub use sigv4::EMPTY_SHA256;
 
@@ -56,7 +61,7 @@ pub trait SecretLookup: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct Verified {
     /// The authenticated access key; `None` = anonymous (no `Authorization` header and no
-    /// `X-Amz-Signature` query parameter).
+    /// signature query parameter).
     pub access_key: Option<String>,
     /// Authenticated through a presigned URL.
     pub presigned: bool,
@@ -67,7 +72,7 @@ pub struct Verified {
 /// What the body must satisfy.
 #[derive(Debug, Clone)]
 pub enum PayloadCheck {
-    /// Nothing (`UNSIGNED-PAYLOAD`, presigned URLs, anonymous requests).
+    /// Nothing (`UNSIGNED-PAYLOAD`, presigned URLs, anonymous and SigV2 requests).
     Unsigned,
     /// The whole body must hash to this SHA-256 (`x-amz-content-sha256: <hex>`).
     Sha256([u8; 32]),
@@ -86,14 +91,18 @@ impl PayloadCheck {
     }
 }
 
-/// Verifies the request line and headers. `region` is the server's region; the service in the
-/// credential scope must be `s3`. `now` is injected so tests can pin the clock.
+/// Verifies the request line and headers (SigV4 or SigV2, header or presigned URL). `region` is
+/// the server's region; the service in a SigV4 credential scope must be `s3`. `host_bucket` is
+/// `Some(bucket)` only when the bucket was named by the Host header (virtual-hosted style, CNAME
+/// included): SigV2 signs `/bucket` + path, so it must know. `now` is injected so tests can pin
+/// the clock.
 pub fn verify_request(
     method: &http::Method,
     uri: &http::Uri,
     headers: &http::HeaderMap,
     secrets: &dyn SecretLookup,
     region: &str,
+    host_bucket: Option<&str>,
     now: SystemTime,
 ) -> Result<Verified, AuthError> {
     verify::verify(
@@ -102,6 +111,7 @@ pub fn verify_request(
         headers,
         secrets,
         &verify::Policy::s3(region),
+        host_bucket,
         now,
     )
 }

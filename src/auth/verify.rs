@@ -1,6 +1,7 @@
 //! The verification flow behind [`verify_request`](super::verify_request): which scheme a request
 //! uses, the checks S3 makes before the signature (scope, clock, signed headers, payload mode)
-//! and the signature itself, for `Authorization`-header and presigned-URL requests.
+//! and the signature itself, for SigV4 `Authorization`-header and presigned-URL requests. SigV2
+//! requests are recognised here and handed to [`super::sigv2`].
 //!
 //! Order of checks: shape of the credentials, scope (region, service), time, signed headers,
 //! `x-amz-content-sha256`, access key, signature, then the payload parameters
@@ -8,6 +9,7 @@
 //! and a wrong region is reported before anything else, so SDKs that retry in the region named in
 //! `<Region>` get that hint even when other things are off too.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, Uri};
@@ -15,6 +17,7 @@ use http::{HeaderMap, Method, Uri};
 use super::chunked::{ChunkSigning, ChunkedPayload};
 use super::error::AuthError;
 use super::signing_key::{SIGNING_KEYS, SigningKey};
+use super::sigv2;
 use super::sigv4::{
     ALGORITHM, AuthorizationHeader, CREDENTIAL_SHAPE, CanonicalOptions, Credential, SignedHeaders,
     TERMINATOR, canonical_headers, canonical_query, canonical_request, canonical_uri, distance,
@@ -63,8 +66,8 @@ enum Scheme<'a> {
     Anonymous,
     HeaderV4(&'a str),
     QueryV4,
-    /// SigV2 (`Authorization: AWS <key>:<sig>`): its verifier will go here.
-    HeaderV2,
+    /// SigV2 (`Authorization: AWS <key>:<sig>`), with the header value.
+    HeaderV2(&'a str),
     /// SigV2 presigned (`?AWSAccessKeyId=..&Signature=..&Expires=..`).
     QueryV2,
 }
@@ -84,22 +87,24 @@ fn scheme<'h>(headers: &'h HeaderMap, query: &str) -> Result<Scheme<'h>, AuthErr
         }
     }
     match header {
-        Some(value) if query_v4 || query_v2 => Err(AuthError::InvalidArgument {
-            message: "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
-            argument_name: "Authorization",
-            argument_value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        }),
+        Some(value) if query_v4 || query_v2 => Err(AuthError::invalid_argument(
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+            "Authorization",
+            String::from_utf8_lossy(value.as_bytes()),
+        )),
         Some(value) => {
-            let unsupported = || AuthError::InvalidArgument {
-                message: "Unsupported Authorization Type",
-                argument_name: "Authorization",
-                argument_value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            let unsupported = || {
+                AuthError::invalid_argument(
+                    "Unsupported Authorization Type",
+                    "Authorization",
+                    String::from_utf8_lossy(value.as_bytes()),
+                )
             };
             let text = value.to_str().map_err(|_| unsupported())?.trim_start();
             let algorithm = text.split([' ', '\t']).next().unwrap_or_default();
             match algorithm {
                 ALGORITHM => Ok(Scheme::HeaderV4(text)),
-                "AWS" => Ok(Scheme::HeaderV2),
+                "AWS" => Ok(Scheme::HeaderV2(text)),
                 _ => Err(unsupported()),
             }
         }
@@ -109,12 +114,15 @@ fn scheme<'h>(headers: &'h HeaderMap, query: &str) -> Result<Scheme<'h>, AuthErr
     }
 }
 
+/// `host_bucket` is the bucket named by the Host header (virtual-hosted style); only SigV2 needs
+/// it, because its string to sign names the bucket even when the path does not.
 pub(crate) fn verify(
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     secrets: &dyn SecretLookup,
     policy: &Policy<'_>,
+    host_bucket: Option<&str>,
     now: SystemTime,
 ) -> Result<Verified, AuthError> {
     let query = uri.query().unwrap_or("");
@@ -122,15 +130,40 @@ pub(crate) fn verify(
         Scheme::Anonymous => anonymous(headers),
         Scheme::HeaderV4(value) => verify_header(method, uri, headers, value, secrets, policy, now),
         Scheme::QueryV4 => verify_presigned(method, uri, headers, secrets, policy, now),
-        Scheme::HeaderV2 | Scheme::QueryV2 => Err(AuthError::InvalidRequest {
-            message: "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
-                .to_owned(),
-        }),
+        Scheme::HeaderV2(value) => {
+            let request = sigv2::V2Request {
+                method,
+                uri,
+                headers,
+                host_bucket,
+            };
+            sigv2::verify_header(&request, value, secrets, now)
+        }
+        Scheme::QueryV2 => {
+            let request = sigv2::V2Request {
+                method,
+                uri,
+                headers,
+                host_bucket,
+            };
+            sigv2::verify_query(&request, secrets, now)
+        }
     }
 }
 
 /// A request without credentials still declares how its body is framed.
 fn anonymous(headers: &HeaderMap) -> Result<Verified, AuthError> {
+    Ok(Verified {
+        access_key: None,
+        presigned: false,
+        payload: declared_payload(headers)?,
+    })
+}
+
+/// The body check a request declares through `x-amz-content-sha256` when no SigV4 signature
+/// backs it (anonymous and SigV2 requests): a hash or an unsigned aws-chunked framing is honoured,
+/// so the framing is decoded rather than stored; signed chunks are refused.
+pub(crate) fn declared_payload(headers: &HeaderMap) -> Result<PayloadCheck, AuthError> {
     let payload = match headers.get("x-amz-content-sha256") {
         None => PayloadCheck::Unsigned,
         Some(v) => {
@@ -147,11 +180,7 @@ fn anonymous(headers: &HeaderMap) -> Result<Verified, AuthError> {
             payload_check(mode, headers, None)?
         }
     };
-    Ok(Verified {
-        access_key: None,
-        presigned: false,
-        payload,
-    })
+    Ok(payload)
 }
 
 /// Where the credentials came from: the wording of scope errors differs.
@@ -540,14 +569,14 @@ fn verify_presigned(
     };
     if time > now + MAX_SKEW {
         return Err(AuthError::AccessDenied {
-            message: "Request is not yet valid",
+            message: Cow::Borrowed("Request is not yet valid"),
             details: time_details(),
         });
     }
     // X-Amz-Expires=0 grants no validity at all (the accepted range is 1..=604800).
     if expires == 0 || now > expiry {
         return Err(AuthError::AccessDenied {
-            message: "Request has expired",
+            message: Cow::Borrowed("Request has expired"),
             details: time_details(),
         });
     }

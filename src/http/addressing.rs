@@ -11,6 +11,8 @@ use crate::s3::error::S3Error;
 pub struct Target {
     pub bucket: Option<String>,
     pub key: Option<String>,
+    /// The bucket came from the Host header (SigV2 signs it into the resource then).
+    pub virtual_hosted: bool,
 }
 
 /// Longest key AWS accepts, in UTF-8 bytes.
@@ -33,6 +35,7 @@ pub fn resolve(
         }
         _ => None,
     };
+    let virtual_hosted = virtual_bucket.is_some();
     let (bucket, key) = match virtual_bucket {
         Some(bucket) => (Some(bucket), non_empty(path)),
         None => match path.split_once('/') {
@@ -47,7 +50,11 @@ pub fn resolve(
             .with("MaxSizeAllowed", MAX_KEY_BYTES.to_string())
             .with("Size", key.len().to_string()));
     }
-    Ok(Target { bucket, key })
+    Ok(Target {
+        bucket,
+        key,
+        virtual_hosted,
+    })
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -100,6 +107,7 @@ mod tests {
         Target {
             bucket: bucket.map(str::to_string),
             key: key.map(str::to_string),
+            virtual_hosted: false,
         }
     }
 
@@ -123,9 +131,19 @@ mod tests {
             (
                 Some("bkt.s3.local:9000"),
                 "/dir/key",
-                target(Some("bkt"), Some("dir/key")),
+                Target {
+                    virtual_hosted: true,
+                    ..target(Some("bkt"), Some("dir/key"))
+                },
             ),
-            (Some("bkt.s3.local"), "/", target(Some("bkt"), None)),
+            (
+                Some("bkt.s3.local"),
+                "/",
+                Target {
+                    virtual_hosted: true,
+                    ..target(Some("bkt"), None)
+                },
+            ),
             (Some("s3.local"), "/bkt/k", target(Some("bkt"), Some("k"))),
             (Some("[::1]:9000"), "/bkt/k", target(Some("bkt"), Some("k"))),
         ];

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::checksum::Checksum;
+use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 use crate::chunk::BlobRef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -33,6 +33,9 @@ pub struct BucketRecord {
     /// with the flag being set and re-runs.
     #[serde(default)]
     pub deleting: bool,
+    /// Bucket tags (PutBucketTagging); None = no tag set (GetBucketTagging answers NoSuchTagSet).
+    #[serde(default)]
+    pub tags: Option<Vec<(String, String)>>,
 }
 
 /// Headers stored with an object and returned on GET/HEAD.
@@ -56,6 +59,9 @@ pub struct ObjectAttributes {
     pub content: ContentHeaders,
     /// `x-amz-meta-*` pairs, names lowercased without the prefix, in arrival order.
     pub user_meta: Vec<(String, String)>,
+    /// Object tags (`x-amz-tagging`, PutObjectTagging), at most 10.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +79,8 @@ pub struct PartData {
     pub size: u64,
     pub etag: String,
     pub blob: BlobRef,
+    #[serde(default)]
+    pub checksum: Option<Checksum>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,8 +98,12 @@ pub struct ObjectVersion {
     pub etag: String,
     pub attrs: ObjectAttributes,
     pub data: ObjectData,
+    /// The object's checksum: what the client sent (verified), or CRC64NVME computed by default.
+    /// For a composite multipart checksum `value` ends in `-<parts>`.
     #[serde(default)]
     pub checksum: Option<Checksum>,
+    #[serde(default)]
+    pub checksum_type: Option<ChecksumType>,
 }
 
 impl ObjectVersion {
@@ -128,8 +140,12 @@ pub struct UploadRecord {
     pub key: String,
     pub initiated_ms: i64,
     pub attrs: ObjectAttributes,
+    pub checksum_algorithm: ChecksumAlgorithm,
+    pub checksum_type: ChecksumType,
+    /// Whether the client named the algorithm; if not (the CRC64NVME default), parts may carry
+    /// checksums of another algorithm and the object then has no object-level checksum.
     #[serde(default)]
-    pub checksum_algorithm: Option<crate::checksum::ChecksumAlgorithm>,
+    pub checksum_declared: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

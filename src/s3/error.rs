@@ -87,6 +87,9 @@ fn status_of(code: &str) -> StatusCode {
         | "InvalidURI"
         | "InvalidTag"
         | "MissingRequestBodyError"
+        | "InvalidPolicyDocument"
+        | "MalformedPOSTRequest"
+        | "MaxPostPreDataLengthExceeded"
         | "InvalidPartNumber"
         | "InvalidContinuationToken" => S::BAD_REQUEST,
         "NotImplemented" => S::NOT_IMPLEMENTED,
@@ -259,6 +262,15 @@ impl From<StoreError> for S3Error {
             StoreError::BadDigest => {
                 S3Error::new("BadDigest", "The Content-MD5 you specified did not match what we received.")
             }
+            StoreError::BadChecksum(algorithm) => S3Error::new(
+                "BadDigest",
+                format!("The {} you specified did not match the calculated checksum.", algorithm.name()),
+            ),
+            StoreError::ChecksumTypeMismatch { expected, actual } => S3Error::invalid_request(format!(
+                "Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}",
+                expected.name().to_ascii_lowercase(),
+                actual.name().to_ascii_lowercase()
+            )),
             StoreError::PreconditionFailed(condition) => S3Error::precondition_failed(condition),
             StoreError::Body(err) => err,
             StoreError::Unavailable(detail) => {

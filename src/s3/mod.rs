@@ -52,6 +52,7 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
         &parts.headers,
         &app.identities,
         &app.region,
+        target.bucket.as_deref().filter(|_| target.virtual_hosted),
         SystemTime::now(),
     )?;
     let principal = match &verified.access_key {
@@ -73,6 +74,10 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
         headers: parts.headers,
         principal,
         request_id: request_id.to_string(),
+        trailer_algorithm: match &verified.payload {
+            crate::auth::PayloadCheck::Chunked(chunked) => chunked.trailer(),
+            _ => None,
+        },
     };
     authorize(app, &s3_request)?;
 

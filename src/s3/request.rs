@@ -9,6 +9,7 @@ use http::{HeaderMap, Method};
 
 use super::error::{S3Error, S3Result};
 use super::route::Operation;
+use crate::checksum::ChecksumAlgorithm;
 use crate::iam::Principal;
 
 pub type RequestBody = Pin<Box<dyn Stream<Item = Result<Bytes, S3Error>> + Send>>;
@@ -22,6 +23,9 @@ pub struct S3Request {
     pub headers: HeaderMap,
     pub principal: Principal,
     pub request_id: String,
+    /// The algorithm of an aws-chunked trailing checksum (`x-amz-trailer`), already verified
+    /// against the body by `auth` as it streams.
+    pub trailer_algorithm: Option<ChecksumAlgorithm>,
 }
 
 impl S3Request {

@@ -29,6 +29,26 @@ pub enum Operation {
     CompleteMultipartUpload,
     AbortMultipartUpload,
     ListParts,
+    CopyObject,
+    UploadPartCopy,
+    GetObjectAttributes,
+    GetObjectTagging,
+    PutObjectTagging,
+    DeleteObjectTagging,
+    GetObjectAcl,
+    GetBucketTagging,
+    PutBucketTagging,
+    DeleteBucketTagging,
+    GetBucketAcl,
+    GetBucketVersioning,
+    /// Bucket configurations strata does not support yet, read-only: they answer the S3
+    /// "not configured" error (NoSuchBucketPolicy, NoSuchCORSConfiguration, ...), which is the
+    /// truth for every bucket here and what probing clients (s3cmd info, rclone) expect.
+    GetBucketPolicy,
+    GetBucketCors,
+    GetBucketWebsite,
+    GetBucketLifecycle,
+    GetBucketEncryption,
     /// A bucket or object sub-resource S3 has and strata does not have yet (answered 501).
     NotImplemented(&'static str),
 }
@@ -51,10 +71,48 @@ impl Operation {
             GetObject | HeadObject => "s3:GetObject",
             AbortMultipartUpload => "s3:AbortMultipartUpload",
             ListParts => "s3:ListMultipartUploadParts",
+            CopyObject | UploadPartCopy => "s3:PutObject",
+            GetObjectAttributes => "s3:GetObjectAttributes",
+            GetObjectTagging => "s3:GetObjectTagging",
+            PutObjectTagging => "s3:PutObjectTagging",
+            DeleteObjectTagging => "s3:DeleteObjectTagging",
+            GetObjectAcl => "s3:GetObjectAcl",
+            GetBucketTagging => "s3:GetBucketTagging",
+            PutBucketTagging | DeleteBucketTagging => "s3:PutBucketTagging",
+            GetBucketAcl => "s3:GetBucketAcl",
+            GetBucketVersioning => "s3:GetBucketVersioning",
+            GetBucketPolicy => "s3:GetBucketPolicy",
+            GetBucketCors => "s3:GetBucketCORS",
+            GetBucketWebsite => "s3:GetBucketWebsite",
+            GetBucketLifecycle => "s3:GetLifecycleConfiguration",
+            GetBucketEncryption => "s3:GetEncryptionConfiguration",
             NotImplemented(_) => "s3:Unknown",
         }
     }
 }
+
+/// Sub-resource operations on a bucket: (method, query keyword) → operation.
+const BUCKET_ROUTES: &[(Method, &str, Operation)] = &[
+    (Method::GET, "tagging", Operation::GetBucketTagging),
+    (Method::PUT, "tagging", Operation::PutBucketTagging),
+    (Method::DELETE, "tagging", Operation::DeleteBucketTagging),
+    (Method::GET, "acl", Operation::GetBucketAcl),
+    (Method::GET, "versioning", Operation::GetBucketVersioning),
+    (Method::GET, "policy", Operation::GetBucketPolicy),
+    (Method::GET, "cors", Operation::GetBucketCors),
+    (Method::GET, "website", Operation::GetBucketWebsite),
+    (Method::GET, "lifecycle", Operation::GetBucketLifecycle),
+    (Method::GET, "encryption", Operation::GetBucketEncryption),
+];
+
+/// Sub-resource operations on an object.
+const OBJECT_ROUTES: &[(Method, &str, Operation)] = &[
+    (Method::GET, "tagging", Operation::GetObjectTagging),
+    (Method::PUT, "tagging", Operation::PutObjectTagging),
+    (Method::DELETE, "tagging", Operation::DeleteObjectTagging),
+    (Method::GET, "acl", Operation::GetObjectAcl),
+    (Method::GET, "attributes", Operation::GetObjectAttributes),
+];
 
 /// Query keywords that name a bucket sub-resource S3 supports but strata does not implement yet.
 const BUCKET_SUBRESOURCES: &[&str] = &[
@@ -119,6 +177,12 @@ pub fn resolve(input: &RouteInput<'_>) -> Result<Operation, S3Error> {
     };
     match input.key {
         None => {
+            if let Some((_, _, op)) = BUCKET_ROUTES
+                .iter()
+                .find(|(m, k, _)| m == method && input.has(k))
+            {
+                return Ok(*op);
+            }
             if let Some(sub) = BUCKET_SUBRESOURCES.iter().find(|s| input.has(s)) {
                 return Ok(NotImplemented(sub));
             }
@@ -142,15 +206,19 @@ pub fn resolve(input: &RouteInput<'_>) -> Result<Operation, S3Error> {
             }
         }
         Some(_) => {
+            if let Some((_, _, op)) = OBJECT_ROUTES
+                .iter()
+                .find(|(m, k, _)| m == method && input.has(k))
+            {
+                return Ok(*op);
+            }
             if let Some(sub) = OBJECT_SUBRESOURCES.iter().find(|s| input.has(s)) {
                 return Ok(NotImplemented(sub));
             }
             let has_upload_id = input.has("uploadId");
             match *method {
-                Method::PUT if input.has_copy_source && has_upload_id => {
-                    Ok(NotImplemented("UploadPartCopy"))
-                }
-                Method::PUT if input.has_copy_source => Ok(NotImplemented("CopyObject")),
+                Method::PUT if input.has_copy_source && has_upload_id => Ok(UploadPartCopy),
+                Method::PUT if input.has_copy_source => Ok(CopyObject),
                 Method::PUT if has_upload_id || input.has("partNumber") => Ok(UploadPart),
                 Method::PUT => Ok(PutObject),
                 Method::GET if has_upload_id => Ok(ListParts),
@@ -218,16 +286,29 @@ mod tests {
             ("GET /b?uploads", Ok(ListMultipartUploads)),
             ("POST /b?delete", Ok(DeleteObjects)),
             ("POST /b", Err("MethodNotAllowed")),
-            ("GET /b?versioning", Ok(NotImplemented("versioning"))),
-            ("GET /b?policy", Ok(NotImplemented("policy"))),
+            ("GET /b?versioning", Ok(GetBucketVersioning)),
+            ("PUT /b?versioning", Ok(NotImplemented("versioning"))),
+            ("GET /b?policy", Ok(GetBucketPolicy)),
+            ("PUT /b?policy", Ok(NotImplemented("policy"))),
+            ("GET /b?acl", Ok(GetBucketAcl)),
+            ("GET /b?cors", Ok(GetBucketCors)),
+            ("GET /b?website", Ok(GetBucketWebsite)),
+            ("GET /b?lifecycle", Ok(GetBucketLifecycle)),
+            ("GET /b?encryption", Ok(GetBucketEncryption)),
+            ("GET /b?tagging", Ok(GetBucketTagging)),
+            ("PUT /b?tagging", Ok(PutBucketTagging)),
+            ("DELETE /b?tagging", Ok(DeleteBucketTagging)),
+            ("GET /b?logging", Ok(NotImplemented("logging"))),
+            ("GET /b/k?acl", Ok(GetObjectAcl)),
+            ("PUT /b/k?acl", Ok(NotImplemented("acl"))),
+            ("GET /b/k?attributes", Ok(GetObjectAttributes)),
+            ("PUT /b/k?tagging", Ok(PutObjectTagging)),
+            ("DELETE /b/k?tagging", Ok(DeleteObjectTagging)),
             ("PUT /b/k", Ok(PutObject)),
             ("PUT /b/k?x-id=PutObject", Ok(PutObject)),
-            ("PUT /b/k +copy", Ok(NotImplemented("CopyObject"))),
+            ("PUT /b/k +copy", Ok(CopyObject)),
             ("PUT /b/k?partNumber=1&uploadId=u", Ok(UploadPart)),
-            (
-                "PUT /b/k?partNumber=1&uploadId=u +copy",
-                Ok(NotImplemented("UploadPartCopy")),
-            ),
+            ("PUT /b/k?partNumber=1&uploadId=u +copy", Ok(UploadPartCopy)),
             ("GET /b/k", Ok(GetObject)),
             ("GET /b/k?partNumber=2", Ok(GetObject)),
             ("HEAD /b/k", Ok(HeadObject)),
@@ -236,7 +317,7 @@ mod tests {
             ("POST /b/k?uploadId=u", Ok(CompleteMultipartUpload)),
             ("GET /b/k?uploadId=u", Ok(ListParts)),
             ("DELETE /b/k?uploadId=u", Ok(AbortMultipartUpload)),
-            ("GET /b/k?tagging", Ok(NotImplemented("tagging"))),
+            ("GET /b/k?tagging", Ok(GetObjectTagging)),
             ("PATCH /b/k", Err("MethodNotAllowed")),
         ];
         for (line, expected) in table {

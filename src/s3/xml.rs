@@ -50,6 +50,11 @@ impl XmlWriter {
         self.close(name);
     }
 
+    /// Markup the caller wrote (constant attributes such as `xsi:type`); never request data.
+    pub fn raw(&mut self, markup: &'static str) {
+        self.out.push_str(markup);
+    }
+
     pub fn elem_text(&mut self, text: &str) {
         escape_into(&mut self.out, text);
     }

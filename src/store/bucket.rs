@@ -18,6 +18,7 @@ impl Store {
             owner: owner.to_string(),
             versioning: Default::default(),
             deleting: false,
+            tags: None,
         };
         self.meta.transact(|tx| {
             if let Some(existing) = tx.get_record::<BucketRecord>(Tree::Buckets, name.as_bytes())? {
@@ -37,6 +38,21 @@ impl Store {
         self.meta
             .get_record(Tree::Buckets, name.as_bytes())?
             .ok_or_else(|| StoreError::NoSuchBucket(name.to_string()))
+    }
+
+    /// Replace (or with None remove) the bucket's tag set.
+    pub async fn set_bucket_tags(
+        &self,
+        name: &str,
+        tags: Option<Vec<(String, String)>>,
+    ) -> Result<(), StoreError> {
+        self.meta.transact(|tx| {
+            let mut record = Store::writable_bucket(tx, name)?;
+            record.tags = tags.clone();
+            tx.put_record(Tree::Buckets, name.as_bytes(), &record)?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.sync().await
     }
 
     pub fn list_buckets(&self) -> Result<Vec<BucketRecord>, StoreError> {

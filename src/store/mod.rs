@@ -64,6 +64,13 @@ pub enum StoreError {
     EntityTooLarge,
     #[error("content MD5 does not match the body")]
     BadDigest,
+    #[error("upload expects {expected:?} checksums, the part has {actual:?}")]
+    ChecksumTypeMismatch {
+        expected: crate::checksum::ChecksumAlgorithm,
+        actual: crate::checksum::ChecksumAlgorithm,
+    },
+    #[error("the {0:?} checksum does not match the body")]
+    BadChecksum(crate::checksum::ChecksumAlgorithm),
     #[error("storage unavailable: {0}")]
     Unavailable(String),
     /// The request body failed verification or ended early: already an S3 error.

@@ -4,8 +4,9 @@
 
 use md5::{Digest, Md5};
 
-use super::object::{MAX_PUT_SIZE, Stored};
+use super::object::{ChecksumSpec, MAX_PUT_SIZE, Stored, WriteCondition};
 use super::{BodyStream, Store, StoreError, gc::release_blob, now_ms, now_nanos, random_hex};
+use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType, combine_full_object};
 use crate::meta::model::{
     ObjectAttributes, ObjectData, ObjectVersion, PartData, PartRecord, UploadRecord,
 };
@@ -14,6 +15,17 @@ use crate::meta::{Tree, decode, keys};
 /// AWS's minimum size of every part but the last.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 pub const MAX_PART_NUMBER: u32 = 10_000;
+
+/// Where a part goes and what the client declared about its bytes.
+#[derive(Clone)]
+pub struct PartInput<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub upload_id: &'a str,
+    pub number: u32,
+    pub content_md5: Option<[u8; 16]>,
+    pub checksum: Option<Checksum>,
+}
 
 pub struct UploadsQuery<'a> {
     pub prefix: &'a str,
@@ -28,7 +40,10 @@ impl Store {
         bucket: &str,
         key: &str,
         attrs: ObjectAttributes,
+        checksum: Option<(ChecksumAlgorithm, ChecksumType)>,
     ) -> Result<UploadRecord, StoreError> {
+        let (checksum_algorithm, checksum_type) =
+            checksum.unwrap_or((ChecksumAlgorithm::Crc64Nvme, ChecksumType::FullObject));
         // Upload ids start with the creation time so one key's uploads list in initiation order.
         let upload_id = format!("{:016x}{}", now_nanos(), random_hex(12));
         let record = UploadRecord {
@@ -37,7 +52,9 @@ impl Store {
             key: key.to_string(),
             initiated_ms: now_ms(),
             attrs,
-            checksum_algorithm: None,
+            checksum_algorithm,
+            checksum_type,
+            checksum_declared: checksum.is_some(),
         };
         self.meta.transact(|tx| {
             Store::writable_bucket(tx, bucket)?;
@@ -66,17 +83,37 @@ impl Store {
 
     pub async fn upload_part(
         &self,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
-        part_number: u32,
-        content_md5: Option<[u8; 16]>,
+        part: &PartInput<'_>,
         body: &mut dyn BodyStream,
     ) -> Result<PartRecord, StoreError> {
+        let PartInput {
+            bucket,
+            key,
+            upload_id,
+            number: part_number,
+            content_md5,
+            checksum: expected_checksum,
+        } = part.clone();
         let upload = self.upload(bucket, key, upload_id)?;
+        if let Some(expected) = &expected_checksum
+            && expected.algorithm != upload.checksum_algorithm
+            && upload.checksum_declared
+        {
+            return Err(StoreError::ChecksumTypeMismatch {
+                expected: upload.checksum_algorithm,
+                actual: expected.algorithm,
+            });
+        }
         let class = self.class(&upload.attrs.storage_class)?;
+        let algorithm = expected_checksum
+            .as_ref()
+            .map_or(upload.checksum_algorithm, |c| c.algorithm);
+        let spec = ChecksumSpec {
+            algorithm,
+            expected: expected_checksum,
+        };
         let written = self
-            .write_body(&class.layout, body, false, MAX_PUT_SIZE)
+            .write_body(&class.layout, body, false, MAX_PUT_SIZE, &spec)
             .await?;
         let Stored::Blob(blob) = &written.stored else {
             return Err(StoreError::Internal("part stored inline".into()));
@@ -91,7 +128,7 @@ impl Store {
             etag: hex::encode(written.md5),
             last_modified_ms: now_ms(),
             blob: blob.clone(),
-            checksum: None,
+            checksum: Some(written.checksum.clone()),
         };
         let upload_key = keys::upload(bucket, key, upload_id);
         let part_key = keys::part(upload_id, part_number);
@@ -149,7 +186,8 @@ impl Store {
         bucket: &str,
         key: &str,
         upload_id: &str,
-        requested: &[(u32, String)],
+        requested: &[RequestedPart],
+        condition: &WriteCondition,
     ) -> Result<ObjectVersion, StoreError> {
         let upload = self.upload(bucket, key, upload_id)?;
         if requested.is_empty() {
@@ -157,16 +195,22 @@ impl Store {
                 "You must specify at least one part".into(),
             ));
         }
-        if requested.windows(2).any(|w| w[0].0 >= w[1].0) {
+        if requested.windows(2).any(|w| w[0].number >= w[1].number) {
             return Err(StoreError::InvalidPartOrder);
         }
         let stored = self.all_parts(upload_id)?;
         let mut chosen = Vec::with_capacity(requested.len());
         let mut md5s = Md5::new();
-        for (index, (number, etag)) in requested.iter().enumerate() {
+        for (index, wanted) in requested.iter().enumerate() {
             let part = stored
                 .iter()
-                .find(|p| p.number == *number && p.etag == normalize_etag(etag))
+                .find(|p| {
+                    p.number == wanted.number
+                        && p.etag == normalize_etag(&wanted.etag)
+                        && wanted.checksum.as_ref().is_none_or(|c| {
+                            p.checksum.as_ref().is_some_and(|stored| c.verify(stored).is_ok())
+                        })
+                })
                 .ok_or_else(|| {
                     StoreError::InvalidPart(
                         "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.".into(),
@@ -186,6 +230,7 @@ impl Store {
             chosen.push(part.clone());
         }
         let etag = format!("{}-{}", hex::encode(md5s.finalize()), chosen.len());
+        let checksum = object_checksum(&upload, &chosen)?;
         let version = ObjectVersion {
             uid: random_hex(16),
             version_id: None,
@@ -203,13 +248,16 @@ impl Store {
                         size: p.size,
                         etag: p.etag.clone(),
                         blob: p.blob.clone(),
+                        checksum: p.checksum.clone(),
                     })
                     .collect(),
             ),
-            checksum: None,
+            checksum_type: checksum.as_ref().map(|_| upload.checksum_type),
+            checksum,
         };
         let upload_key = keys::upload(bucket, key, upload_id);
-        let version = self.commit_version(bucket, key, version, None, |tx, _current| {
+        let version = self.commit_version(bucket, key, version, None, |tx, current| {
+            condition.check(key, current)?;
             if tx.get(Tree::Uploads, &upload_key)?.is_none() {
                 return Err(StoreError::NoSuchUpload(upload_id.to_string()));
             }
@@ -294,6 +342,57 @@ impl Store {
             .map(|(_, value)| decode(Tree::Uploads, &value).map_err(StoreError::from))
             .collect::<Result<Vec<UploadRecord>, _>>()?;
         Ok((uploads, truncated))
+    }
+}
+
+/// One entry of the client's CompleteMultipartUpload list.
+#[derive(Debug)]
+pub struct RequestedPart {
+    pub number: u32,
+    pub etag: String,
+    /// A part checksum the client lists (`<ChecksumCRC32>`): must match the stored one.
+    pub checksum: Option<Checksum>,
+}
+
+/// The object checksum of a completed upload: composite (checksum of the part checksums, `-N`)
+/// or full-object (the part CRCs combined), as the upload declared.
+fn object_checksum(
+    upload: &UploadRecord,
+    parts: &[PartRecord],
+) -> Result<Option<Checksum>, StoreError> {
+    let algorithm = upload.checksum_algorithm;
+    if parts
+        .iter()
+        .any(|p| p.checksum.as_ref().is_none_or(|c| c.algorithm != algorithm))
+    {
+        // Parts checksummed with another algorithm than the (defaulted) upload one.
+        return Ok(None);
+    }
+    let missing = || {
+        StoreError::Internal(format!(
+            "a part of upload {} has no checksum",
+            upload.upload_id
+        ))
+    };
+    let part_checksums = parts
+        .iter()
+        .map(|p| p.checksum.clone().ok_or_else(missing))
+        .collect::<Result<Vec<_>, _>>()?;
+    match upload.checksum_type {
+        ChecksumType::Composite => {
+            let value = Checksum::composite(algorithm, &part_checksums)
+                .map_err(|e| StoreError::Internal(format!("composite checksum: {e}")))?;
+            Ok(Some(Checksum { algorithm, value }))
+        }
+        ChecksumType::FullObject => {
+            let pieces: Vec<(Checksum, u64)> = part_checksums
+                .into_iter()
+                .zip(parts.iter().map(|p| p.size))
+                .collect();
+            combine_full_object(algorithm, &pieces)
+                .map(Some)
+                .ok_or_else(|| StoreError::Internal("full-object checksum".into()))
+        }
     }
 }
 

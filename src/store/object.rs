@@ -8,6 +8,7 @@ use futures_util::{Stream, StreamExt, stream};
 use md5::{Digest, Md5};
 
 use super::{BodyStream, Store, StoreError, now_ms, now_nanos, random_hex};
+use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 use crate::chunk::{BlobRef, BlobWriter, Layout};
 use crate::meta::model::{BucketRecord, ObjectAttributes, ObjectData, ObjectVersion, Versioning};
 use crate::meta::{Tree, TxnView, keys};
@@ -20,7 +21,17 @@ pub struct PutInput {
     pub key: String,
     pub attrs: ObjectAttributes,
     pub content_md5: Option<[u8; 16]>,
+    pub checksum: ChecksumSpec,
     pub condition: WriteCondition,
+}
+
+/// Which checksum to compute over a body, and the value the client declared in a header (if it
+/// did) to verify before anything becomes visible. A trailing checksum was already verified by
+/// `auth` while streaming; computing the same algorithm here records it.
+#[derive(Debug, Clone)]
+pub struct ChecksumSpec {
+    pub algorithm: ChecksumAlgorithm,
+    pub expected: Option<Checksum>,
 }
 
 /// A conditional write (`If-None-Match: *`, `If-Match: etag`), decided inside the commit
@@ -33,7 +44,11 @@ pub enum WriteCondition {
 }
 
 impl WriteCondition {
-    fn check(&self, key: &str, current: Option<&ObjectVersion>) -> Result<(), StoreError> {
+    pub(super) fn check(
+        &self,
+        key: &str,
+        current: Option<&ObjectVersion>,
+    ) -> Result<(), StoreError> {
         let live = current.filter(|c| !c.delete_marker);
         match (self, live) {
             (WriteCondition::None, _) => Ok(()),
@@ -54,6 +69,7 @@ impl WriteCondition {
 pub(super) struct WrittenData {
     pub size: u64,
     pub md5: [u8; 16],
+    pub checksum: Checksum,
     pub stored: Stored,
 }
 
@@ -73,8 +89,10 @@ impl Store {
         body: &mut dyn BodyStream,
         inline_allowed: bool,
         max_size: u64,
+        checksum: &ChecksumSpec,
     ) -> Result<WrittenData, StoreError> {
         let mut md5 = Md5::new();
+        let mut hasher = checksum.algorithm.hasher();
         let mut size: u64 = 0;
         let mut pending = BytesMut::new();
         let mut writer: Option<BlobWriter> = None;
@@ -93,6 +111,7 @@ impl Store {
                 return Err(StoreError::EntityTooLarge);
             }
             md5.update(&chunk);
+            hasher.update(&chunk);
             match writer.as_mut() {
                 Some(writer) => writer.write(chunk).await?,
                 None if pending.len() + chunk.len() <= inline_limit => {
@@ -119,11 +138,19 @@ impl Store {
                 Stored::Blob(new_writer.finish().await?)
             }
         };
-        Ok(WrittenData {
+        let written = WrittenData {
             size,
             md5: md5.finalize().into(),
+            checksum: hasher.finish(),
             stored,
-        })
+        };
+        if let Some(expected) = &checksum.expected
+            && expected.verify(&written.checksum).is_err()
+        {
+            self.discard(&written.stored).await;
+            return Err(StoreError::BadChecksum(expected.algorithm));
+        }
+        Ok(written)
     }
 
     /// Delete a blob that was written but will never be committed.
@@ -144,7 +171,7 @@ impl Store {
         self.bucket(&input.bucket)?;
         let class = self.class(&input.attrs.storage_class)?;
         let written = self
-            .write_body(&class.layout, body, true, MAX_PUT_SIZE)
+            .write_body(&class.layout, body, true, MAX_PUT_SIZE, &input.checksum)
             .await?;
         if input.content_md5.is_some_and(|md5| md5 != written.md5) {
             self.discard(&written.stored).await;
@@ -164,7 +191,8 @@ impl Store {
             etag: hex::encode(written.md5),
             attrs: input.attrs,
             data,
-            checksum: None,
+            checksum: Some(written.checksum.clone()),
+            checksum_type: Some(ChecksumType::FullObject),
         };
         let condition = &input.condition;
         match self.commit_version(
@@ -323,6 +351,32 @@ impl Store {
             self.gc_wakeup.notify_one();
         }
         Ok(())
+    }
+}
+
+impl Store {
+    /// Replace the tag set of the current version of bucket/key (in both version trees).
+    pub async fn set_object_tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        tags: Vec<(String, String)>,
+    ) -> Result<ObjectVersion, StoreError> {
+        let object_key = keys::object(bucket, key);
+        let version = self.meta.transact(|tx| {
+            Store::writable_bucket(tx, bucket)?;
+            let mut version = match tx.get_record::<ObjectVersion>(Tree::Objects, &object_key)? {
+                Some(version) if !version.delete_marker => version,
+                _ => return Err(StoreError::NoSuchKey(key.to_string())),
+            };
+            version.attrs.tags = tags.clone();
+            let version_key = keys::version(bucket, key, version.sequence, &version.uid_bytes());
+            tx.put_record(Tree::Versions, &version_key, &version)?;
+            tx.put_record(Tree::Objects, &object_key, &version)?;
+            Ok(version)
+        })?;
+        self.sync().await?;
+        Ok(version)
     }
 }
 

@@ -89,6 +89,7 @@ fn check(req: &http::Request<()>) -> Result<Verified, AuthError> {
         req.headers(),
         &keys(),
         "us-east-1",
+        None,
         doc_time(),
     )
 }

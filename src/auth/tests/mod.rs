@@ -1,11 +1,14 @@
 //! End-to-end tests of `verify_request` + `verify_body`: AWS's documented S3 examples (header,
 //! presigned, chunked, chunked with trailer) and what real clients send. The refusals, the
-//! interoperability checks against the official signer and the AWS SigV4 test suite live in the
-//! submodules; the helpers here are shared by all of them.
+//! interoperability checks against the official signer, the AWS SigV4 test suite, SigV2 (`v2`)
+//! and browser POST uploads (`post`) live in the submodules; the helpers here are shared by all
+//! of them.
 
 mod interop;
+mod post;
 mod refusals;
 mod suite;
+mod v2;
 
 use std::time::{Duration, SystemTime};
 
@@ -69,6 +72,7 @@ fn verify(method: &str, uri: &str, h: &HeaderMap, now: SystemTime) -> Result<Ver
         h,
         &keys(),
         "us-east-1",
+        None,
         now,
     )
 }

@@ -103,9 +103,10 @@ fn scope_and_header_shape_errors() {
             "There were headers present in the request which were not signed",
         ),
         (
+            // SigV2 is verified (tests/sigv2.rs); this one signs another request.
             "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=",
-            "InvalidRequest",
-            "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
         ),
         (
             "Bearer abc",
@@ -142,7 +143,10 @@ fn signature_mismatch_reports_what_was_signed() {
             "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
         )
     );
-    assert!(details[3].1.contains("host:evil.example\n"));
+    assert_eq!(details[3].0, "StringToSignBytes");
+    assert!(details[3].1.starts_with("41 57 53 34 2d")); // "AWS4-"
+    assert_eq!(details[4].0, "CanonicalRequest");
+    assert!(details[4].1.contains("host:evil.example\n"));
 }
 
 #[test]
@@ -248,6 +252,7 @@ fn only_one_auth_mechanism() {
         err.to_string()
             .starts_with("Only one auth mechanism allowed")
     );
+    // A SigV2 presigned URL alone is verified: this one expired in 1970.
     let err = verify(
         "GET",
         "/b/k?AWSAccessKeyId=AK&Expires=1&Signature=x",
@@ -255,7 +260,21 @@ fn only_one_auth_mechanism() {
         doc_time(),
     )
     .unwrap_err();
-    assert_eq!(err.code(), "InvalidRequest");
+    assert_eq!(
+        (err.code(), err.to_string().as_str()),
+        ("AccessDenied", "Request has expired")
+    );
+    // SigV2 in the header and in the query at once.
+    let mut h = headers(&[("host", "h")]);
+    h.insert("authorization", "AWS AK:sig".parse().unwrap());
+    let err = verify(
+        "GET",
+        "/b/k?AWSAccessKeyId=AK&Expires=1&Signature=x",
+        &h,
+        doc_time(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "InvalidArgument");
 }
 
 #[test]
@@ -404,7 +423,7 @@ proptest! {
             }
         }
         let uri: Uri = format!("/b/k?{query}").parse().unwrap_or_else(|_| Uri::from_static("/b/k"));
-        if let Ok(v) = verify_request(&Method::PUT, &uri, &h, &keys(), "us-east-1", doc_time()) {
+        if let Ok(v) = verify_request(&Method::PUT, &uri, &h, &keys(), "us-east-1", None, doc_time()) {
             prop_assert!(v.access_key.is_none(), "authenticated a random request: {v:?}");
         }
     }
@@ -420,7 +439,56 @@ proptest! {
         let q = format!("/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={cred}&X-Amz-Date={date}&X-Amz-Expires={expires}&X-Amz-SignedHeaders={signed}&X-Amz-Signature=00");
         if let Ok(uri) = q.parse::<Uri>() {
             let h = headers(&[("host", "h")]);
-            prop_assert!(verify_request(&Method::GET, &uri, &h, &keys(), "us-east-1", doc_time()).is_err());
+            prop_assert!(verify_request(&Method::GET, &uri, &h, &keys(), "us-east-1", None, doc_time()).is_err());
+        }
+    }
+
+    /// SigV2 presigned-looking queries, path-style or virtual-hosted, never panic or verify.
+    #[test]
+    fn random_sigv2_presigned_queries_never_panic(
+        expires in "[0-9a-z-]{0,14}",
+        sig in "[A-Za-z0-9%+/=]{0,40}",
+        extra in "[a-zA-Z0-9=&%-]{0,40}",
+        bucket in proptest::option::of("[a-z0-9.-]{1,20}"),
+    ) {
+        let q = format!("/k?AWSAccessKeyId={AK}&Expires={expires}&Signature={sig}&{extra}");
+        if let Ok(uri) = q.parse::<Uri>() {
+            let h = headers(&[("host", "h")]);
+            prop_assert!(verify_request(&Method::GET, &uri, &h, &keys(), "us-east-1", bucket.as_deref(), doc_time()).is_err());
+        }
+    }
+
+    /// Random browser forms never panic, and never authenticate without a valid signature.
+    #[test]
+    fn random_post_forms_never_panic_nor_authenticate(
+        fields in proptest::collection::vec(
+            ("(key|policy|signature|AWSAccessKeyId|x-amz-(algorithm|credential|date|signature)|[a-z-]{1,8})", "[ -~]{0,60}"),
+            0..8,
+        ),
+    ) {
+        if let Ok(auth) = verify_post_policy(&fields, "b", &keys(), "us-east-1", doc_time()) {
+            prop_assert!(auth.access_key.is_none());
+        }
+    }
+
+    /// Validly signed but random policy documents never panic.
+    #[test]
+    fn random_signed_policies_never_panic(
+        json in "[\\[\\]{}\",:$ a-z0-9.-]{0,120}",
+        extra in proptest::collection::vec(("[a-z-]{1,8}", "[ -~]{0,20}"), 0..4),
+    ) {
+        use base64::Engine as _;
+        let text = format!(r#"{{"expiration": "2013-05-24T01:00:00Z", "conditions": [{json}]}}"#);
+        for policy in [text, json] {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&policy);
+            let mut fields = vec![
+                ("key".to_owned(), "k".to_owned()),
+                ("AWSAccessKeyId".to_owned(), AK.to_owned()),
+                ("signature".to_owned(), crate::auth::sigv2::sign(SECRET, b64.as_bytes())),
+                ("policy".to_owned(), b64),
+            ];
+            fields.extend(extra.iter().cloned());
+            let _ = verify_post_policy(&fields, "b", &keys(), "us-east-1", doc_time());
         }
     }
 }

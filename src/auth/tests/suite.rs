@@ -342,6 +342,7 @@ fn verify_signed(
         &req.header_map(),
         secrets,
         &policy,
+        None,
         now,
     )?;
     assert_eq!(v.access_key.as_deref(), Some(ctx.access_key.as_str()));

@@ -3,9 +3,12 @@
 //! renders the response. Handlers never see raw sled or shard errors: `StoreError` converts.
 
 mod bucket;
+mod bucket_config;
+mod checksums;
 mod list;
 mod multipart;
 mod object;
+mod tagging;
 
 use axum::body::Body;
 use axum::response::Response;
@@ -15,6 +18,7 @@ use super::error::{S3Error, S3Result};
 use super::request::{RequestBody, S3Request};
 use super::route::Operation;
 use crate::http::AppState;
+use bucket_config::Unconfigured;
 
 pub async fn execute(
     app: &AppState,
@@ -41,6 +45,28 @@ pub async fn execute(
         CompleteMultipartUpload => multipart::complete_upload(app, request, body).await,
         AbortMultipartUpload => multipart::abort_upload(app, request).await,
         ListParts => multipart::list_parts(app, request).await,
+        CopyObject => object::copy::copy_object(app, request).await,
+        UploadPartCopy => object::copy::upload_part_copy(app, request).await,
+        GetObjectAttributes => object::attributes::get_object_attributes(app, request).await,
+        GetObjectTagging => tagging::get_object_tagging(app, request).await,
+        PutObjectTagging => tagging::put_object_tagging(app, request, body).await,
+        DeleteObjectTagging => tagging::delete_object_tagging(app, request).await,
+        GetBucketTagging => tagging::get_bucket_tagging(app, request).await,
+        PutBucketTagging => tagging::put_bucket_tagging(app, request, body).await,
+        DeleteBucketTagging => tagging::delete_bucket_tagging(app, request).await,
+        GetBucketAcl | GetObjectAcl => bucket_config::get_acl(app, request).await,
+        GetBucketVersioning => bucket_config::get_versioning(app, request).await,
+        GetBucketPolicy => bucket_config::not_configured(app, request, Unconfigured::Policy).await,
+        GetBucketCors => bucket_config::not_configured(app, request, Unconfigured::Cors).await,
+        GetBucketWebsite => {
+            bucket_config::not_configured(app, request, Unconfigured::Website).await
+        }
+        GetBucketLifecycle => {
+            bucket_config::not_configured(app, request, Unconfigured::Lifecycle).await
+        }
+        GetBucketEncryption => {
+            bucket_config::not_configured(app, request, Unconfigured::Encryption).await
+        }
         NotImplemented(what) => {
             // Check the bucket first, as AWS does: probing a missing bucket is NoSuchBucket.
             if let Some(bucket) = &request.bucket {

@@ -3,8 +3,12 @@
 use axum::response::Response;
 use http::StatusCode;
 
+use super::checksums::{
+    checksum_spec, listed_part_checksum, multipart_checksum, set_checksum_headers,
+    write_checksum_xml,
+};
 use super::list::{max_keys, url_encoding};
-use super::object::{content_md5, declared_length, object_attributes};
+use super::object::{content_md5, declared_length, object_attributes, write_condition};
 use super::{empty_response, iso8601, quoted, set_header, url_encode_if, xml_response};
 use crate::http::AppState;
 use crate::iam::ROOT_DISPLAY_NAME;
@@ -12,10 +16,10 @@ use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request, read_small_body};
 use crate::s3::xml::{self, XmlWriter};
 use crate::store::list::common_prefix;
-use crate::store::multipart::{MAX_PART_NUMBER, UploadsQuery};
+use crate::store::multipart::{MAX_PART_NUMBER, PartInput, RequestedPart, UploadsQuery};
 use crate::store::object::MAX_PUT_SIZE;
 
-fn upload_id(request: &S3Request) -> S3Result<&str> {
+pub(crate) fn upload_id(request: &S3Request) -> S3Result<&str> {
     request
         .query("uploadId")
         .filter(|id| !id.is_empty())
@@ -32,9 +36,10 @@ fn owner_elements(out: &mut XmlWriter, element: &str, id: &str) {
 pub async fn create_upload(app: &AppState, request: &S3Request) -> S3Result<Response> {
     let bucket = request.bucket()?;
     let key = request.key()?;
+    let checksum = multipart_checksum(request)?;
     let upload = app
         .store
-        .create_upload(bucket, key, object_attributes(app, request)?)
+        .create_upload(bucket, key, object_attributes(app, request)?, checksum)
         .await?;
     let mut out = XmlWriter::document();
     out.root("InitiateMultipartUploadResult");
@@ -42,10 +47,23 @@ pub async fn create_upload(app: &AppState, request: &S3Request) -> S3Result<Resp
     out.elem("Key", key);
     out.elem("UploadId", &upload.upload_id);
     out.close("InitiateMultipartUploadResult");
-    Ok(xml_response(StatusCode::OK, out.finish()))
+    let mut response = xml_response(StatusCode::OK, out.finish());
+    if upload.checksum_declared {
+        set_header(
+            &mut response,
+            "x-amz-checksum-algorithm",
+            upload.checksum_algorithm.name(),
+        );
+        set_header(
+            &mut response,
+            "x-amz-checksum-type",
+            upload.checksum_type.name(),
+        );
+    }
+    Ok(response)
 }
 
-fn part_number(request: &S3Request) -> S3Result<u32> {
+pub(crate) fn part_number(request: &S3Request) -> S3Result<u32> {
     let invalid = |value: &str| {
         S3Error::invalid_argument(format!(
             "Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive"
@@ -76,25 +94,27 @@ pub async fn upload_part(
         ));
     }
     let md5 = content_md5(request)?;
-    let part = app
-        .store
-        .upload_part(
-            request.bucket()?,
-            request.key()?,
-            upload_id,
-            number,
-            md5,
-            body,
-        )
-        .await?;
+    let expected = checksum_spec(request, None)?.expected;
+    let input = PartInput {
+        bucket: request.bucket()?,
+        key: request.key()?,
+        upload_id,
+        number,
+        content_md5: md5,
+        checksum: expected,
+    };
+    let part = app.store.upload_part(&input, body).await?;
     let mut response = empty_response(StatusCode::OK);
     set_header(&mut response, "etag", &quoted(&part.etag));
+    if let Some(checksum) = &part.checksum {
+        set_checksum_headers(&mut response, checksum, None);
+    }
     Ok(response)
 }
 
-/// The client's part list: (number, ETag) in document order. Parsed by element name so the
-/// boto, rclone (`&#34;`-escaped quotes) and s3cmd (no namespace, unquoted) dialects all work.
-fn parse_complete(document: &[u8]) -> S3Result<Vec<(u32, String)>> {
+/// The client's part list in document order. Parsed by element name so the boto, rclone
+/// (`&#34;`-escaped quotes) and s3cmd (no namespace, unquoted) dialects all work.
+fn parse_complete(document: &[u8]) -> S3Result<Vec<RequestedPart>> {
     let root = xml::parse(document)?;
     if root.name != "CompleteMultipartUpload" {
         return Err(S3Error::malformed_xml());
@@ -106,7 +126,11 @@ fn parse_complete(document: &[u8]) -> S3Result<Vec<(u32, String)>> {
                 .and_then(|n| n.trim().parse::<u32>().ok());
             let etag = part.child_text("ETag");
             match (number, etag) {
-                (Some(number), Some(etag)) => Ok((number, etag.to_string())),
+                (Some(number), Some(etag)) => Ok(RequestedPart {
+                    number,
+                    etag: etag.to_string(),
+                    checksum: listed_part_checksum(part)?,
+                }),
                 _ => Err(S3Error::malformed_xml()),
             }
         })
@@ -125,7 +149,7 @@ pub async fn complete_upload(
     let parts = parse_complete(&document)?;
     let version = app
         .store
-        .complete_upload(bucket, key, upload_id, &parts)
+        .complete_upload(bucket, key, upload_id, &parts, &write_condition(request)?)
         .await?;
     let mut out = XmlWriter::document();
     out.root("CompleteMultipartUploadResult");
@@ -136,6 +160,9 @@ pub async fn complete_upload(
     out.elem("Bucket", bucket);
     out.elem("Key", key);
     out.elem("ETag", &quoted(&version.etag));
+    if let Some(checksum) = &version.checksum {
+        write_checksum_xml(&mut out, checksum, version.checksum_type);
+    }
     out.close("CompleteMultipartUploadResult");
     Ok(xml_response(StatusCode::OK, out.finish()))
 }
@@ -166,6 +193,10 @@ pub async fn list_parts(app: &AppState, request: &S3Request) -> S3Result<Respons
     owner_elements(&mut out, "Initiator", &upload.attrs.owner);
     owner_elements(&mut out, "Owner", &upload.attrs.owner);
     out.elem("StorageClass", &upload.attrs.storage_class);
+    if upload.checksum_declared {
+        out.elem("ChecksumAlgorithm", upload.checksum_algorithm.name());
+        out.elem("ChecksumType", upload.checksum_type.name());
+    }
     out.elem("PartNumberMarker", &marker.to_string());
     if let Some(last) = parts.last() {
         out.elem("NextPartNumberMarker", &last.number.to_string());
@@ -178,6 +209,9 @@ pub async fn list_parts(app: &AppState, request: &S3Request) -> S3Result<Respons
         out.elem("LastModified", &iso8601(part.last_modified_ms));
         out.elem("ETag", &quoted(&part.etag));
         out.elem("Size", &part.size.to_string());
+        if let Some(checksum) = &part.checksum {
+            write_checksum_xml(&mut out, checksum, None);
+        }
         out.close("Part");
     }
     out.close("ListPartsResult");
@@ -254,7 +288,7 @@ mod tests {
     #[test]
     fn complete_documents_parse_in_every_client_dialect() {
         let docs: [&[u8]; 3] = [
-            br#"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ETag>"e1"</ETag><ChecksumCRC32>AAAA</ChecksumCRC32><PartNumber>1</PartNumber></Part><Part><ETag>"e2"</ETag><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>"#,
+            br#"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ETag>"e1"</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32><PartNumber>1</PartNumber></Part><Part><ETag>"e2"</ETag><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>"#,
             br#"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&#34;e1&#34;</ETag></Part><Part><PartNumber>2</PartNumber><ETag>&#34;e2&#34;</ETag></Part></CompleteMultipartUpload>"#,
             b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>e1</ETag></Part><Part><PartNumber>2</PartNumber><ETag>e2</ETag></Part></CompleteMultipartUpload>",
         ];
@@ -262,7 +296,7 @@ mod tests {
             let parts = parse_complete(doc).expect("parses");
             let normalized: Vec<_> = parts
                 .iter()
-                .map(|(n, e)| (*n, crate::store::multipart::normalize_etag(e)))
+                .map(|p| (p.number, crate::store::multipart::normalize_etag(&p.etag)))
                 .collect();
             assert_eq!(
                 normalized,

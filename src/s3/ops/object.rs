@@ -7,6 +7,7 @@ use base64::Engine;
 use futures_util::TryStreamExt;
 use http::StatusCode;
 
+use super::checksums::{checksum_spec, set_checksum_headers};
 use super::{empty_response, http_date, quoted, set_header, xml_response};
 use crate::classes::DEFAULT_CLASS;
 use crate::http::AppState;
@@ -16,7 +17,9 @@ use crate::s3::request::{RequestBody, S3Request, read_small_body};
 use crate::s3::xml::{self, XmlWriter};
 use crate::store::object::{MAX_PUT_SIZE, PutInput, WriteCondition};
 
+pub(crate) mod attributes;
 mod conditions;
+pub(crate) mod copy;
 mod range;
 
 use conditions::{Conditions, Outcome};
@@ -52,6 +55,7 @@ pub(crate) fn object_attributes(app: &AppState, request: &S3Request) -> S3Result
         owner: request.owner_id().to_string(),
         content: content_headers(request),
         user_meta: user_metadata(request)?,
+        tags: super::tagging::header_tags(request)?,
     })
 }
 
@@ -135,7 +139,7 @@ pub(crate) fn declared_length(request: &S3Request) -> S3Result<u64> {
         .map_err(|_| S3Error::invalid_argument("Content-Length is not a number"))
 }
 
-fn write_condition(request: &S3Request) -> S3Result<WriteCondition> {
+pub(crate) fn write_condition(request: &S3Request) -> S3Result<WriteCondition> {
     match (request.header("if-none-match"), request.header("if-match")) {
         (Some(_), Some(_)) => Err(S3Error::not_implemented(
             "If-Match together with If-None-Match",
@@ -170,11 +174,15 @@ pub async fn put_object(
         key: request.key()?.to_string(),
         attrs: object_attributes(app, request)?,
         content_md5: content_md5(request)?,
+        checksum: checksum_spec(request, None)?,
         condition: write_condition(request)?,
     };
     let version = app.store.put_object(input, body).await?;
     let mut response = empty_response(StatusCode::OK);
     set_header(&mut response, "etag", &quoted(&version.etag));
+    if let Some(checksum) = &version.checksum {
+        set_checksum_headers(&mut response, checksum, version.checksum_type);
+    }
     Ok(response)
 }
 
@@ -257,6 +265,16 @@ pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Re
     {
         set_header(&mut response, "x-amz-mp-parts-count", &count.to_string());
     }
+    // Checksums describe whole objects (or whole parts): a byte range gets none, as on AWS.
+    let whole = span.start == 0 && span.end == version.size && part_number.is_none();
+    if whole
+        && request
+            .header("x-amz-checksum-mode")
+            .is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"))
+        && let Some(checksum) = &version.checksum
+    {
+        set_checksum_headers(&mut response, checksum, version.checksum_type);
+    }
     response_overrides(&mut response, request);
     Ok(response)
 }
@@ -322,6 +340,13 @@ fn object_headers(response: &mut Response, version: &ObjectVersion) {
         &http_date(version.last_modified_ms),
     );
     set_header(response, "accept-ranges", "bytes");
+    if !version.attrs.tags.is_empty() {
+        set_header(
+            response,
+            "x-amz-tagging-count",
+            &version.attrs.tags.len().to_string(),
+        );
+    }
     if version.attrs.storage_class != DEFAULT_CLASS {
         set_header(
             response,

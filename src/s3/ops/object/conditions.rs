@@ -37,12 +37,22 @@ fn etag_list_matches(list: &str, etag: &str) -> bool {
 
 impl Conditions {
     pub fn parse(request: &S3Request) -> S3Result<Conditions> {
-        Ok(Conditions {
-            if_match: request.header("if-match").map(str::to_string),
-            if_none_match: request.header("if-none-match").map(str::to_string),
-            if_modified_since: parse_date(request.header("if-modified-since")),
-            if_unmodified_since: parse_date(request.header("if-unmodified-since")),
-        })
+        Ok(Conditions::with_prefix(request, ""))
+    }
+
+    /// CopyObject/UploadPartCopy's `x-amz-copy-source-if-*` conditions on the source.
+    pub fn parse_copy_source(request: &S3Request) -> Conditions {
+        Conditions::with_prefix(request, "x-amz-copy-source-")
+    }
+
+    fn with_prefix(request: &S3Request, prefix: &str) -> Conditions {
+        let header = |name: &str| request.header(&format!("{prefix}{name}"));
+        Conditions {
+            if_match: header("if-match").map(str::to_string),
+            if_none_match: header("if-none-match").map(str::to_string),
+            if_modified_since: parse_date(header("if-modified-since")),
+            if_unmodified_since: parse_date(header("if-unmodified-since")),
+        }
     }
 
     pub fn evaluate(&self, etag: &str, last_modified_ms: i64) -> Outcome {

@@ -1,0 +1,246 @@
+//! CopyObject and UploadPartCopy: the source is read as a stream and written anew in the
+//! destination's class (a copy may change class, and blobs are never shared between records),
+//! so memory stays bounded whatever the size.
+
+use axum::response::Response;
+use futures_util::TryStreamExt;
+use http::StatusCode;
+use percent_encoding::percent_decode_str;
+
+use super::conditions::{Conditions, Outcome};
+use super::range::ByteRange;
+use super::{content_md5, object_attributes, storage_class_of, write_condition};
+use crate::checksum::ChecksumAlgorithm;
+use crate::http::AppState;
+use crate::meta::model::ObjectVersion;
+use crate::policy::{self, Decision, RequestContext, Resource};
+use crate::s3::error::{S3Error, S3Result};
+use crate::s3::ops::checksums::write_checksum_xml;
+use crate::s3::ops::tagging::header_tags;
+use crate::s3::ops::{iso8601, quoted, xml_response};
+use crate::s3::request::S3Request;
+use crate::s3::xml::XmlWriter;
+use crate::store::multipart::PartInput;
+use crate::store::object::{ChecksumSpec, MAX_PUT_SIZE, PutInput};
+
+/// `x-amz-copy-source`: `[/]bucket/key[?versionId=v]`, URL-encoded.
+struct CopySource {
+    bucket: String,
+    key: String,
+}
+
+fn copy_source(request: &S3Request) -> S3Result<CopySource> {
+    let invalid = || {
+        S3Error::invalid_argument(
+            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+        )
+        .with("ArgumentName", "x-amz-copy-source")
+    };
+    let raw = request.header("x-amz-copy-source").ok_or_else(invalid)?;
+    let (path, query) = raw.split_once('?').unwrap_or((raw, ""));
+    let decoded = percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| invalid())?;
+    let decoded = decoded.strip_prefix('/').unwrap_or(&decoded);
+    let (bucket, key) = decoded.split_once('/').ok_or_else(invalid)?;
+    if bucket.is_empty() || key.is_empty() {
+        return Err(invalid());
+    }
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("versionId", "null")) => {}
+            Some(("versionId", _)) => {
+                return Err(S3Error::new(
+                    "NoSuchVersion",
+                    "The specified version does not exist.",
+                ));
+            }
+            _ => return Err(invalid()),
+        }
+    }
+    Ok(CopySource {
+        bucket: bucket.to_string(),
+        key: key.to_string(),
+    })
+}
+
+/// Look up the source, check the caller may read it, and apply the copy-source conditions.
+fn source_version(
+    app: &AppState,
+    request: &S3Request,
+    source: &CopySource,
+) -> S3Result<ObjectVersion> {
+    let owner = app.store.bucket(&source.bucket).ok().map(|b| b.owner);
+    let resource = Resource::Object {
+        bucket: &source.bucket,
+        key: &source.key,
+        owner: owner.as_deref(),
+    };
+    let context = RequestContext {
+        secure_transport: app.secure,
+    };
+    if policy::authorize(&request.principal, "s3:GetObject", &resource, &context) == Decision::Deny
+    {
+        return Err(S3Error::access_denied());
+    }
+    let version = app.store.head_object(&source.bucket, &source.key)?;
+    match Conditions::parse_copy_source(request).evaluate(&version.etag, version.last_modified_ms) {
+        Outcome::Proceed => Ok(version),
+        // For a copy, an unmet "none-match"/"modified-since" is a failed precondition, not a 304.
+        Outcome::NotModified => Err(S3Error::precondition_failed(
+            "x-amz-copy-source-If-None-Match",
+        )),
+        Outcome::PreconditionFailed(condition) => Err(S3Error::precondition_failed(&format!(
+            "x-amz-copy-source-{condition}"
+        ))),
+    }
+}
+
+fn too_large(size: u64) -> S3Result<()> {
+    if size > MAX_PUT_SIZE {
+        return Err(S3Error::invalid_request(format!(
+            "The specified copy source is larger than the maximum allowable size for a copy source: {MAX_PUT_SIZE}"
+        )));
+    }
+    Ok(())
+}
+
+/// The checksum a copy computes: the one the request names, else the source's algorithm.
+fn copy_checksum(request: &S3Request, source: &ObjectVersion) -> S3Result<ChecksumSpec> {
+    let requested = match request.header("x-amz-checksum-algorithm") {
+        None => None,
+        Some(name) => Some(ChecksumAlgorithm::from_name(name).ok_or_else(|| {
+            S3Error::invalid_request("Checksum algorithm provided is unsupported.")
+        })?),
+    };
+    let algorithm = requested
+        .or(source.checksum.as_ref().map(|c| c.algorithm))
+        .unwrap_or(ChecksumAlgorithm::Crc64Nvme);
+    Ok(ChecksumSpec {
+        algorithm,
+        expected: None,
+    })
+}
+
+pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Response> {
+    let bucket = request.bucket()?;
+    let key = request.key()?;
+    let source = copy_source(request)?;
+    let metadata_directive = directive(request, "x-amz-metadata-directive")?;
+    let tagging_directive = directive(request, "x-amz-tagging-directive")?;
+    let storage_class = storage_class_of(app, request)?;
+    let version = source_version(app, request, &source)?;
+    too_large(version.size)?;
+
+    let same_object = source.bucket == bucket && source.key == key;
+    let class_changes = request.header("x-amz-storage-class").is_some()
+        && storage_class != version.attrs.storage_class;
+    if same_object && metadata_directive == Directive::Copy && !class_changes {
+        return Err(S3Error::invalid_request(
+            "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+        ));
+    }
+
+    let mut attrs = object_attributes(app, request)?;
+    if metadata_directive == Directive::Copy {
+        attrs.content = version.attrs.content.clone();
+        attrs.user_meta = version.attrs.user_meta.clone();
+    }
+    attrs.tags = match tagging_directive {
+        Directive::Copy => version.attrs.tags.clone(),
+        Directive::Replace => header_tags(request)?,
+    };
+    let input = PutInput {
+        bucket: bucket.to_string(),
+        key: key.to_string(),
+        attrs,
+        content_md5: None,
+        checksum: copy_checksum(request, &version)?,
+        condition: write_condition(request)?,
+    };
+    let mut body = app
+        .store
+        .read_object(&version, 0..version.size)?
+        .map_err(S3Error::from);
+    let copied = app.store.put_object(input, &mut body).await?;
+
+    let mut out = XmlWriter::document();
+    out.root("CopyObjectResult");
+    out.elem("LastModified", &iso8601(copied.last_modified_ms));
+    out.elem("ETag", &quoted(&copied.etag));
+    if let Some(checksum) = &copied.checksum {
+        write_checksum_xml(&mut out, checksum, copied.checksum_type);
+    }
+    out.close("CopyObjectResult");
+    Ok(xml_response(StatusCode::OK, out.finish()))
+}
+
+pub async fn upload_part_copy(app: &AppState, request: &S3Request) -> S3Result<Response> {
+    let bucket = request.bucket()?;
+    let key = request.key()?;
+    let number = crate::s3::ops::multipart::part_number(request)?;
+    let upload_id = crate::s3::ops::multipart::upload_id(request)?;
+    let source = copy_source(request)?;
+    // The upload must exist before any byte is copied.
+    app.store.upload(bucket, key, upload_id)?;
+    let version = source_version(app, request, &source)?;
+    let span = match request.header("x-amz-copy-source-range") {
+        None => 0..version.size,
+        Some(header) => match ByteRange::parse(header) {
+            Some(ByteRange::FromTo(first, last)) if last < version.size => first..last + 1,
+            Some(ByteRange::FromTo(..)) => {
+                return Err(
+                    S3Error::new("InvalidRange", "The requested range is not satisfiable")
+                        .with("ActualObjectSize", version.size.to_string()),
+                );
+            }
+            _ => {
+                return Err(S3Error::invalid_argument(
+                    "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+                )
+                .with("ArgumentName", "x-amz-copy-source-range"));
+            }
+        },
+    };
+    too_large(span.end - span.start)?;
+    let mut body = app
+        .store
+        .read_object(&version, span)?
+        .map_err(S3Error::from);
+    let input = PartInput {
+        bucket,
+        key,
+        upload_id,
+        number,
+        content_md5: content_md5(request)?,
+        checksum: None,
+    };
+    let part = app.store.upload_part(&input, &mut body).await?;
+
+    let mut out = XmlWriter::document();
+    out.root("CopyPartResult");
+    out.elem("LastModified", &iso8601(part.last_modified_ms));
+    out.elem("ETag", &quoted(&part.etag));
+    if let Some(checksum) = &part.checksum {
+        write_checksum_xml(&mut out, checksum, None);
+    }
+    out.close("CopyPartResult");
+    Ok(xml_response(StatusCode::OK, out.finish()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Directive {
+    Copy,
+    Replace,
+}
+
+fn directive(request: &S3Request, header: &'static str) -> S3Result<Directive> {
+    match request.header(header) {
+        None => Ok(Directive::Copy),
+        Some(v) if v.eq_ignore_ascii_case("COPY") => Ok(Directive::Copy),
+        Some(v) if v.eq_ignore_ascii_case("REPLACE") => Ok(Directive::Replace),
+        Some(v) => Err(S3Error::invalid_argument(format!("Unknown {header} value"))
+            .with("ArgumentName", header)
+            .with("ArgumentValue", v)),
+    }
+}
