@@ -79,7 +79,11 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
             _ => None,
         },
     };
-    authorize(app, &s3_request)?;
+    // A browser POST carries its credentials in the form: PostObject authenticates and
+    // authorizes itself once it has read the form fields.
+    if s3_request.operation != route::Operation::PostObject {
+        authorize(app, &s3_request)?;
+    }
 
     let verified_body = crate::auth::verify_body(body.into_data_stream(), verified.payload);
     let mut body: RequestBody = Box::pin(verified_body.map(|item| item.map_err(S3Error::from)));

@@ -31,6 +31,8 @@ pub enum Operation {
     ListParts,
     CopyObject,
     UploadPartCopy,
+    /// Browser form upload: authenticated by the policy in the form, not by headers.
+    PostObject,
     GetObjectAttributes,
     GetObjectTagging,
     PutObjectTagging,
@@ -71,7 +73,7 @@ impl Operation {
             GetObject | HeadObject => "s3:GetObject",
             AbortMultipartUpload => "s3:AbortMultipartUpload",
             ListParts => "s3:ListMultipartUploadParts",
-            CopyObject | UploadPartCopy => "s3:PutObject",
+            CopyObject | UploadPartCopy | PostObject => "s3:PutObject",
             GetObjectAttributes => "s3:GetObjectAttributes",
             GetObjectTagging => "s3:GetObjectTagging",
             PutObjectTagging => "s3:PutObjectTagging",
@@ -202,6 +204,7 @@ pub fn resolve(input: &RouteInput<'_>) -> Result<Operation, S3Error> {
                 Method::PUT => Ok(CreateBucket),
                 Method::DELETE => Ok(DeleteBucket),
                 Method::POST if input.has("delete") => Ok(DeleteObjects),
+                Method::POST => Ok(PostObject),
                 _ => Err(S3Error::method_not_allowed(method.as_str(), "BUCKET")),
             }
         }
@@ -285,7 +288,7 @@ mod tests {
             ("GET /b?list-type=2&prefix=a", Ok(ListObjectsV2)),
             ("GET /b?uploads", Ok(ListMultipartUploads)),
             ("POST /b?delete", Ok(DeleteObjects)),
-            ("POST /b", Err("MethodNotAllowed")),
+            ("POST /b", Ok(PostObject)),
             ("GET /b?versioning", Ok(GetBucketVersioning)),
             ("PUT /b?versioning", Ok(NotImplemented("versioning"))),
             ("GET /b?policy", Ok(GetBucketPolicy)),

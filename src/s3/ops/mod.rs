@@ -8,6 +8,7 @@ mod checksums;
 mod list;
 mod multipart;
 mod object;
+mod post_object;
 mod tagging;
 
 use axum::body::Body;
@@ -46,6 +47,7 @@ pub async fn execute(
         AbortMultipartUpload => multipart::abort_upload(app, request).await,
         ListParts => multipart::list_parts(app, request).await,
         CopyObject => object::copy::copy_object(app, request).await,
+        PostObject => post_object::post_object(app, request, body).await,
         UploadPartCopy => object::copy::upload_part_copy(app, request).await,
         GetObjectAttributes => object::attributes::get_object_attributes(app, request).await,
         GetObjectTagging => tagging::get_object_tagging(app, request).await,
