@@ -124,6 +124,27 @@ fn scenario(cli: &Cli<'_>, work: &Path) {
         "second sync uploads nothing:\n{second}"
     );
 
+    // awscli v1 presigns with SigV2 by default.
+    let url = cli.run(&["s3", "presign", "s3://e2e/small.txt", "--expires-in", "300"]);
+    let url = url.trim();
+    assert!(
+        url.contains("AWSAccessKeyId=") && url.contains("Signature="),
+        "{url}"
+    );
+    if cli.ca_bundle.is_none() {
+        let path = url
+            .split_once(&cli.endpoint)
+            .map(|(_, rest)| rest.to_string())
+            .expect("endpoint in url");
+        let addr = cli.endpoint.trim_start_matches("http://");
+        let response = common::raw_exchange(
+            addr,
+            &common::raw_request("GET", &path, &[("host".into(), addr.to_string())], b""),
+        );
+        assert_eq!(response.status, 200, "{}", response.body_text());
+        assert_eq!(response.body, std::fs::read(&small).expect("small"));
+    }
+
     let listing = cli.run(&["s3", "ls", "--recursive", "s3://e2e"]);
     assert_eq!(listing.lines().count(), 202, "{listing}");
     assert!(
