@@ -13,6 +13,8 @@
 
 pub mod bucket;
 pub mod gc;
+mod group_commit;
+mod hashing;
 pub mod list;
 pub mod multipart;
 pub mod object;
@@ -100,6 +102,7 @@ pub struct Store {
     pub inline_threshold: usize,
     readers: ActiveReaders,
     gc_wakeup: Arc<tokio::sync::Notify>,
+    group_commit: group_commit::GroupCommit,
 }
 
 impl Store {
@@ -110,6 +113,7 @@ impl Store {
         inline_threshold: usize,
     ) -> Self {
         Store {
+            group_commit: group_commit::GroupCommit::new(meta.clone()),
             meta,
             chunk,
             classes,
@@ -121,11 +125,7 @@ impl Store {
 
     /// Make committed metadata durable before the caller acknowledges the write.
     async fn sync(&self) -> Result<(), StoreError> {
-        let meta = self.meta.clone();
-        tokio::task::spawn_blocking(move || meta.flush())
-            .await
-            .map_err(|e| StoreError::Internal(format!("flush task: {e}")))??;
-        Ok(())
+        self.group_commit.sync().await
     }
 
     fn class(&self, name: &str) -> Result<&crate::classes::StorageClass, StoreError> {

@@ -5,8 +5,8 @@ use std::pin::Pin;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt, stream};
-use md5::{Digest, Md5};
 
+use super::hashing::BodyHasher;
 use super::{BodyStream, Store, StoreError, now_ms, now_nanos, random_hex};
 use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 use crate::chunk::{BlobRef, BlobWriter, Layout};
@@ -91,8 +91,7 @@ impl Store {
         max_size: u64,
         checksum: &ChecksumSpec,
     ) -> Result<WrittenData, StoreError> {
-        let mut md5 = Md5::new();
-        let mut hasher = checksum.algorithm.hasher();
+        let mut hasher = BodyHasher::new(checksum.algorithm);
         let mut size: u64 = 0;
         let mut pending = BytesMut::new();
         let mut writer: Option<BlobWriter> = None;
@@ -110,8 +109,7 @@ impl Store {
             if size > max_size {
                 return Err(StoreError::EntityTooLarge);
             }
-            md5.update(&chunk);
-            hasher.update(&chunk);
+            hasher.update(&chunk).await?;
             match writer.as_mut() {
                 Some(writer) => writer.write(chunk).await?,
                 None if pending.len() + chunk.len() <= inline_limit => {
@@ -138,10 +136,17 @@ impl Store {
                 Stored::Blob(new_writer.finish().await?)
             }
         };
+        let (md5, computed) = match hasher.finish().await {
+            Ok(digests) => digests,
+            Err(err) => {
+                self.discard(&stored).await;
+                return Err(err);
+            }
+        };
         let written = WrittenData {
             size,
-            md5: md5.finalize().into(),
-            checksum: hasher.finish(),
+            md5,
+            checksum: computed,
             stored,
         };
         if let Some(expected) = &checksum.expected
