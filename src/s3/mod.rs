@@ -55,15 +55,7 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
         target.bucket.as_deref().filter(|_| target.virtual_hosted),
         SystemTime::now(),
     )?;
-    let principal = match &verified.access_key {
-        None => Principal::Anonymous,
-        Some(access_key) => app.identities.principal_for(access_key).ok_or_else(|| {
-            S3Error::new(
-                "InvalidAccessKeyId",
-                "The AWS Access Key Id you provided does not exist in our records.",
-            )
-        })?,
-    };
+    let principal = principal_of(app, verified.access_key.as_deref())?;
 
     let s3_request = S3Request {
         operation,
@@ -82,7 +74,13 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
     // A browser POST carries its credentials in the form: PostObject authenticates and
     // authorizes itself once it has read the form fields.
     if s3_request.operation != route::Operation::PostObject {
-        authorize(app, &s3_request)?;
+        check_access(
+            app,
+            &s3_request.principal,
+            s3_request.operation.action(),
+            s3_request.bucket.as_deref(),
+            s3_request.key.as_deref(),
+        )?;
     }
 
     let verified_body = crate::auth::verify_body(body.into_data_stream(), verified.payload);
@@ -90,32 +88,41 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
     ops::execute(app, &s3_request, &mut body).await
 }
 
-fn authorize(app: &AppState, request: &S3Request) -> S3Result<()> {
-    let owner = match &request.bucket {
-        Some(bucket) => app.store.bucket(bucket).ok().map(|b| b.owner),
-        None => None,
-    };
-    let resource = match (&request.bucket, &request.key) {
+/// Who an authenticated access key is; an unknown key is InvalidAccessKeyId.
+pub(crate) fn principal_of(app: &AppState, access_key: Option<&str>) -> S3Result<Principal> {
+    match access_key {
+        None => Ok(Principal::Anonymous),
+        Some(access_key) => app.identities.principal_for(access_key).ok_or_else(|| {
+            S3Error::new(
+                "InvalidAccessKeyId",
+                "The AWS Access Key Id you provided does not exist in our records.",
+            )
+        }),
+    }
+}
+
+/// The one authorization check of the S3 layer: `action` on the service, a bucket or an object
+/// (copy sources and browser uploads call it too, for the resource they touch).
+pub(crate) fn check_access(
+    app: &AppState,
+    principal: &Principal,
+    action: &str,
+    bucket: Option<&str>,
+    key: Option<&str>,
+) -> S3Result<()> {
+    let owner = bucket
+        .and_then(|b| app.store.bucket(b).ok())
+        .map(|b| b.owner);
+    let owner = owner.as_deref();
+    let resource = match (bucket, key) {
         (None, _) => Resource::Service,
-        (Some(bucket), None) => Resource::Bucket {
-            name: bucket,
-            owner: owner.as_deref(),
-        },
-        (Some(bucket), Some(key)) => Resource::Object {
-            bucket,
-            key,
-            owner: owner.as_deref(),
-        },
+        (Some(name), None) => Resource::Bucket { name, owner },
+        (Some(bucket), Some(key)) => Resource::Object { bucket, key, owner },
     };
     let context = RequestContext {
         secure_transport: app.secure,
     };
-    match policy::authorize(
-        &request.principal,
-        request.operation.action(),
-        &resource,
-        &context,
-    ) {
+    match policy::authorize(principal, action, &resource, &context) {
         Decision::Allow => Ok(()),
         Decision::Deny => Err(S3Error::access_denied()),
     }

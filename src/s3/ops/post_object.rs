@@ -17,9 +17,7 @@ use crate::auth::{AuthError, MAX_POST_PRE_DATA, verify_post_policy};
 use crate::checksum::ChecksumAlgorithm;
 use crate::classes::DEFAULT_CLASS;
 use crate::http::AppState;
-use crate::iam::Principal;
 use crate::meta::model::{ContentHeaders, ObjectAttributes};
-use crate::policy::{self, Decision, RequestContext, Resource};
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request};
 use crate::s3::xml::XmlWriter;
@@ -93,15 +91,7 @@ pub async fn post_object(
         &app.region,
         std::time::SystemTime::now(),
     )?;
-    let principal = match &auth.access_key {
-        None => Principal::Anonymous,
-        Some(access_key) => app.identities.principal_for(access_key).ok_or_else(|| {
-            S3Error::new(
-                "InvalidAccessKeyId",
-                "The AWS Access Key Id you provided does not exist in our records.",
-            )
-        })?,
-    };
+    let principal = crate::s3::principal_of(app, auth.access_key.as_deref())?;
     let key = field(&fields, "key").filter(|k| !k.is_empty()).ok_or_else(|| {
         S3Error::invalid_argument("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.")
             .with("ArgumentName", "key")
@@ -109,17 +99,7 @@ pub async fn post_object(
     if key.len() > crate::http::addressing::MAX_KEY_BYTES {
         return Err(S3Error::new("KeyTooLongError", "Your key is too long"));
     }
-    let resource = Resource::Object {
-        bucket,
-        key,
-        owner: Some(&bucket_record.owner),
-    };
-    let context = RequestContext {
-        secure_transport: app.secure,
-    };
-    if policy::authorize(&principal, "s3:PutObject", &resource, &context) == Decision::Deny {
-        return Err(S3Error::access_denied());
-    }
+    crate::s3::check_access(app, &principal, "s3:PutObject", Some(bucket), Some(key))?;
 
     let storage_class = field(&fields, "x-amz-storage-class")
         .unwrap_or(DEFAULT_CLASS)

@@ -13,7 +13,6 @@ use super::{content_md5, object_attributes, storage_class_of, write_condition};
 use crate::checksum::ChecksumAlgorithm;
 use crate::http::AppState;
 use crate::meta::model::ObjectVersion;
-use crate::policy::{self, Decision, RequestContext, Resource};
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::ops::checksums::write_checksum_xml;
 use crate::s3::ops::tagging::header_tags;
@@ -70,19 +69,13 @@ fn source_version(
     request: &S3Request,
     source: &CopySource,
 ) -> S3Result<ObjectVersion> {
-    let owner = app.store.bucket(&source.bucket).ok().map(|b| b.owner);
-    let resource = Resource::Object {
-        bucket: &source.bucket,
-        key: &source.key,
-        owner: owner.as_deref(),
-    };
-    let context = RequestContext {
-        secure_transport: app.secure,
-    };
-    if policy::authorize(&request.principal, "s3:GetObject", &resource, &context) == Decision::Deny
-    {
-        return Err(S3Error::access_denied());
-    }
+    crate::s3::check_access(
+        app,
+        &request.principal,
+        "s3:GetObject",
+        Some(&source.bucket),
+        Some(&source.key),
+    )?;
     let version = app.store.head_object(&source.bucket, &source.key)?;
     match Conditions::parse_copy_source(request).evaluate(&version.etag, version.last_modified_ms) {
         Outcome::Proceed => Ok(version),
