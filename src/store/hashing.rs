@@ -1,22 +1,25 @@
 //! The digests of a body being written (MD5 for the ETag, plus the object's checksum), computed
-//! off the async reactor and one batch behind the writer.
+//! off the async reactor, beside the writer.
 //!
-//! MD5 is the slowest step of a PUT (~0.5 GiB/s per core, and it cannot be split within one
-//! stream — PERF-NOTES), so it must not run in series with erasure coding on the request task.
-//! Chunks are gathered into ~1 MiB batches; each batch is hashed in a blocking task that takes
-//! the hash state from the previous batch's task, so hashing batch N overlaps with receiving and
-//! encoding batch N+1 while the digest still sees the bytes in order. Small bodies never leave
-//! the request task: a blocking hop costs more than hashing them.
+//! MD5 is the slowest step of a PUT (~0.45 GiB/s per core, and it cannot be split within one
+//! stream — PERF-NOTES, benches/micro), so it must not run in series with receiving and erasure
+//! coding. Once a body passes `INLINE_BYTES`, a blocking task takes over the hash state and is fed
+//! chunks through a bounded channel: receiving, hashing and encoding then proceed independently,
+//! and the channel bound keeps memory flat when hashing is the slower stage. Small bodies never
+//! leave the request task: a blocking hop costs more than hashing them.
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::StoreError;
 use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumHasher};
 
-/// Hand a batch to a blocking task once this much is gathered.
-const BATCH_BYTES: usize = 1024 * 1024;
+/// Bodies up to this size are hashed on the request task.
+const INLINE_BYTES: usize = 1024 * 1024;
+/// Chunks (typically 16–64 KiB each) the hashing task may lag behind the receiver.
+const QUEUE_CHUNKS: usize = 64;
 
 struct HashState {
     md5: Md5,
@@ -24,70 +27,70 @@ struct HashState {
 }
 
 impl HashState {
-    fn update(&mut self, batch: &[Bytes]) {
-        for chunk in batch {
-            self.md5.update(chunk);
-            self.checksum.update(chunk);
-        }
+    fn update(&mut self, chunk: &[u8]) {
+        self.md5.update(chunk);
+        self.checksum.update(chunk);
     }
 }
 
 pub(super) struct BodyHasher {
-    /// The state when no task holds it.
-    idle: Option<HashState>,
-    running: Option<JoinHandle<HashState>>,
-    batch: Vec<Bytes>,
-    batched: usize,
+    /// The state while hashing on the request task.
+    inline: Option<HashState>,
+    seen: usize,
+    worker: Option<(mpsc::Sender<Bytes>, JoinHandle<HashState>)>,
 }
 
 impl BodyHasher {
     pub fn new(algorithm: ChecksumAlgorithm) -> Self {
         BodyHasher {
-            idle: Some(HashState {
+            inline: Some(HashState {
                 md5: Md5::new(),
                 checksum: algorithm.hasher(),
             }),
-            running: None,
-            batch: Vec::new(),
-            batched: 0,
+            seen: 0,
+            worker: None,
         }
     }
 
     /// `Bytes` clones share the buffer: the writer and the hasher read the same memory.
     pub async fn update(&mut self, chunk: &Bytes) -> Result<(), StoreError> {
-        self.batched += chunk.len();
-        self.batch.push(chunk.clone());
-        if self.batched >= BATCH_BYTES {
-            self.launch().await?;
+        self.seen += chunk.len();
+        if self.worker.is_none()
+            && self.seen > INLINE_BYTES
+            && let Some(state) = self.inline.take()
+        {
+            let (sender, mut receiver) = mpsc::channel::<Bytes>(QUEUE_CHUNKS);
+            let task = tokio::task::spawn_blocking(move || {
+                let mut state = state;
+                while let Some(chunk) = receiver.blocking_recv() {
+                    state.update(&chunk);
+                }
+                state
+            });
+            self.worker = Some((sender, task));
         }
-        Ok(())
-    }
-
-    async fn state(&mut self) -> Result<HashState, StoreError> {
-        match (self.running.take(), self.idle.take()) {
-            (Some(task), _) => task
+        match (&mut self.inline, &self.worker) {
+            (Some(state), _) => state.update(chunk),
+            (None, Some((sender, _))) => sender
+                .send(chunk.clone())
                 .await
-                .map_err(|e| StoreError::Internal(format!("hash task: {e}"))),
-            (None, Some(state)) => Ok(state),
-            (None, None) => Err(StoreError::Internal("hash state lost".into())),
+                .map_err(|_| StoreError::Internal("hash task ended early".into()))?,
+            (None, None) => return Err(StoreError::Internal("hash state lost".into())),
         }
-    }
-
-    async fn launch(&mut self) -> Result<(), StoreError> {
-        let batch = std::mem::take(&mut self.batch);
-        self.batched = 0;
-        let mut state = self.state().await?;
-        self.running = Some(tokio::task::spawn_blocking(move || {
-            state.update(&batch);
-            state
-        }));
         Ok(())
     }
 
     /// The MD5 and checksum of everything passed to `update`.
-    pub async fn finish(mut self) -> Result<([u8; 16], Checksum), StoreError> {
-        let mut state = self.state().await?;
-        state.update(&self.batch);
+    pub async fn finish(self) -> Result<([u8; 16], Checksum), StoreError> {
+        let state = match (self.inline, self.worker) {
+            (Some(state), _) => state,
+            (None, Some((sender, task))) => {
+                drop(sender);
+                task.await
+                    .map_err(|e| StoreError::Internal(format!("hash task: {e}")))?
+            }
+            (None, None) => return Err(StoreError::Internal("hash state lost".into())),
+        };
         Ok((state.md5.finalize().into(), state.checksum.finish()))
     }
 }
