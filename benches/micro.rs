@@ -313,22 +313,6 @@ fn sigv4(c: &mut Criterion) {
 // and the same formatting (iso8601 milliseconds, quoted ETag): a V2 page of 1,000 keys, truncated,
 // no delimiter, no encoding-type, no fetch-owner.
 
-fn iso8601(ms: i64) -> String {
-    // Same as the crate's `s3::ops::iso8601`.
-    let time = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        time.year(),
-        time.month() as u8,
-        time.day(),
-        time.hour(),
-        time.minute(),
-        time.second(),
-        time.millisecond()
-    )
-}
-
 fn render_list_v2(bucket: &str, max_keys: usize, entries: &[(String, ObjectVersion)]) -> String {
     use base64::Engine as _;
     let mut out = XmlWriter::document();
@@ -347,7 +331,10 @@ fn render_list_v2(bucket: &str, max_keys: usize, entries: &[(String, ObjectVersi
     for (key, version) in entries {
         out.open("Contents");
         out.elem("Key", key);
-        out.elem("LastModified", &iso8601(version.last_modified_ms));
+        out.elem(
+            "LastModified",
+            &strata::s3::ops::iso8601(version.last_modified_ms),
+        );
         out.elem("ETag", &format!("\"{}\"", version.etag));
         out.elem("Size", &version.size.to_string());
         out.elem("StorageClass", &version.attrs.storage_class);

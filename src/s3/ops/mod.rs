@@ -101,8 +101,8 @@ pub(crate) fn set_header(response: &mut Response, name: &'static str, value: &st
     }
 }
 
-/// `2009-10-12T17:50:30.000Z`: S3's XML timestamp (UTC, milliseconds).
-pub(crate) fn iso8601(ms: i64) -> String {
+/// `2009-10-12T17:50:30.000Z`: S3's XML timestamp (UTC, milliseconds). Public for the benches.
+pub fn iso8601(ms: i64) -> String {
     let time = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
