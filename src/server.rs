@@ -45,6 +45,10 @@ pub async fn run(config: Config) -> Result<(), String> {
         .recover()
         .await
         .map_err(|e| format!("recovery: {e}"))?;
+    store
+        .recount_usage_if_missing()
+        .await
+        .map_err(|e| format!("version accounting: {e}"))?;
 
     let env_credentials = match (
         std::env::var("STRATA_ROOT_ACCESS_KEY"),

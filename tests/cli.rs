@@ -1,5 +1,6 @@
 //! End-to-end with the real aws CLI (v1, botocore), over HTTP and over HTTPS with a
-//! self-signed certificate (where botocore switches to aws-chunked bodies with trailing checksums).
+//! self-signed certificate (where botocore switches to aws-chunked bodies with trailing checksums),
+//! and object versioning through `aws s3api`.
 
 mod common;
 
@@ -14,9 +15,46 @@ struct Cli<'a> {
     home: &'a Path,
 }
 
-impl Cli<'_> {
+impl<'a> Cli<'a> {
+    fn over_http(server: &TestServer, home: &'a Path) -> Cli<'a> {
+        Cli {
+            endpoint: server.endpoint.clone(),
+            ca_bundle: None,
+            home,
+        }
+    }
+
     /// Run `aws <args>`; panics with the output when it fails.
     fn run(&self, args: &[&str]) -> String {
+        let output = self.output(args);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "aws {args:?} failed:\nstdout: {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    }
+
+    /// Run `aws <args>` and parse what it prints as JSON (the s3api commands).
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let stdout = self.run(args);
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("aws {args:?} printed no JSON ({e}):\n{stdout}"))
+    }
+
+    /// Run `aws <args>`, which must fail; returns what it printed on stderr.
+    fn run_fails(&self, args: &[&str]) -> String {
+        let output = self.output(args);
+        assert!(
+            !output.status.success(),
+            "aws {args:?} succeeded but must fail:\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    fn output(&self, args: &[&str]) -> std::process::Output {
         let mut command = Command::new("aws");
         command
             .arg("--endpoint-url")
@@ -32,16 +70,9 @@ impl Cli<'_> {
         if let Some(ca) = self.ca_bundle {
             command.arg("--ca-bundle").arg(ca);
         }
-        let output = command
+        command
             .output()
-            .expect("the aws CLI must be installed (scripts/test installs it)");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "aws {args:?} failed:\nstdout: {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stdout
+            .expect("the aws CLI must be installed (scripts/test installs it)")
     }
 }
 
@@ -203,11 +234,7 @@ fn scenario(cli: &Cli<'_>, work: &Path) {
 fn aws_cli_end_to_end_over_http() {
     let server = TestServer::start();
     let work = tempfile::tempdir().expect("work dir");
-    let cli = Cli {
-        endpoint: server.endpoint.clone(),
-        ca_bundle: None,
-        home: work.path(),
-    };
+    let cli = Cli::over_http(&server, work.path());
     scenario(&cli, work.path());
 }
 
@@ -229,4 +256,156 @@ fn aws_cli_end_to_end_over_https_with_aws_chunked_trailers() {
         home: work.path(),
     };
     scenario(&cli, work.path());
+}
+
+/// (VersionId, IsLatest) of each entry of one list (`Versions` or `DeleteMarkers`) of
+/// `aws s3api list-object-versions` output, in the order listed.
+fn listed(listing: &serde_json::Value, list: &str) -> Vec<(String, bool)> {
+    listing[list]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| {
+                    let id = e["VersionId"].as_str().expect("VersionId").to_string();
+                    (id, e["IsLatest"] == true)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn aws_cli_versioning_keeps_history_deletes_versions_and_adds_delete_markers() {
+    let server = TestServer::start();
+    let work = tempfile::tempdir().expect("work dir");
+    let cli = Cli::over_http(&server, work.path());
+    let (bucket, key) = ("history", "doc.bin");
+    let object = ["--bucket", bucket, "--key", key];
+    cli.run(&["s3", "mb", &format!("s3://{bucket}")]);
+    cli.run(&[
+        "s3api",
+        "put-bucket-versioning",
+        "--bucket",
+        bucket,
+        "--versioning-configuration",
+        "Status=Enabled",
+    ]);
+    let status = cli.json(&["s3api", "get-bucket-versioning", "--bucket", bucket]);
+    assert_eq!(status["Status"], "Enabled", "{status:#}");
+
+    // Inline and erasure-coded bodies (the inline threshold is 128 KiB).
+    let bodies = [pattern(1000, 1), pattern(300 * 1024, 2), pattern(5000, 3)];
+    let mut ids = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let file = work.path().join(format!("v{i}.bin"));
+        std::fs::write(&file, body).expect("body file");
+        let put = cli.json(
+            &[
+                &["s3api", "put-object"][..],
+                &object,
+                &["--body", file.to_str().expect("path")],
+            ]
+            .concat(),
+        );
+        ids.push(put["VersionId"].as_str().expect("VersionId").to_string());
+    }
+    let [oldest, middle, newest] = [&ids[0], &ids[1], &ids[2]];
+    assert!(
+        oldest != middle && middle != newest && oldest != newest,
+        "{ids:?}"
+    );
+
+    let listing = cli.json(&["s3api", "list-object-versions", "--bucket", bucket]);
+    let versions = listed(&listing, "Versions");
+    assert_eq!(
+        versions,
+        [
+            (newest.clone(), true),
+            (middle.clone(), false),
+            (oldest.clone(), false)
+        ],
+        "three versions, newest first, only the newest IsLatest:\n{listing:#}"
+    );
+    assert!(listed(&listing, "DeleteMarkers").is_empty(), "{listing:#}");
+
+    // `--version-id=` because a version id may begin with '-'.
+    let get = |version: Option<&str>, name: &str| {
+        let target = work.path().join(name);
+        let version = version.map(|id| format!("--version-id={id}"));
+        let out = cli.json(
+            &[
+                &["s3api", "get-object"][..],
+                &object,
+                version.as_deref().as_slice(),
+                &[target.to_str().expect("path")],
+            ]
+            .concat(),
+        );
+        let bytes = std::fs::read(&target).expect("downloaded");
+        (
+            out["VersionId"].as_str().unwrap_or_default().to_string(),
+            bytes,
+        )
+    };
+    let (id, bytes) = get(Some(oldest), "oldest.bin");
+    assert_eq!(&id, oldest);
+    assert!(
+        bytes == bodies[0],
+        "the oldest version reads back byte-identical"
+    );
+
+    let deleted = cli.json(
+        &[
+            &["s3api", "delete-object"][..],
+            &object,
+            &[&format!("--version-id={newest}")],
+        ]
+        .concat(),
+    );
+    assert_eq!(deleted["VersionId"], newest.as_str(), "{deleted:#}");
+    assert!(
+        deleted.get("DeleteMarker").is_none_or(|m| m == false),
+        "deleting a version by id adds no delete marker: {deleted:#}"
+    );
+    let (id, bytes) = get(None, "current.bin");
+    assert_eq!(&id, middle, "the previous version is current again");
+    assert!(
+        bytes == bodies[1],
+        "the current object is the middle version"
+    );
+    let listing = cli.json(&["s3api", "list-object-versions", "--bucket", bucket]);
+    assert_eq!(
+        listed(&listing, "Versions"),
+        [(middle.clone(), true), (oldest.clone(), false)],
+        "{listing:#}"
+    );
+
+    let marked = cli.json(&[&["s3api", "delete-object"][..], &object].concat());
+    assert_eq!(marked["DeleteMarker"], true, "{marked:#}");
+    let marker = marked["VersionId"]
+        .as_str()
+        .expect("delete marker's VersionId");
+    assert!(!ids.iter().any(|id| id == marker), "{marked:#}");
+    let refused = cli.run_fails(&[&["s3api", "head-object"][..], &object].concat());
+    assert!(
+        refused.contains("(404)"),
+        "HeadObject behind a delete marker is 404:\n{refused}"
+    );
+    let listing = cli.json(&["s3api", "list-object-versions", "--bucket", bucket]);
+    assert_eq!(
+        listed(&listing, "DeleteMarkers"),
+        [(marker.to_string(), true)],
+        "{listing:#}"
+    );
+    assert_eq!(
+        listed(&listing, "Versions"),
+        [(middle.clone(), false), (oldest.clone(), false)],
+        "the versions behind the marker stay:\n{listing:#}"
+    );
+    let (_, bytes) = get(Some(middle), "middle.bin");
+    assert!(
+        bytes == bodies[1],
+        "a version behind the marker reads by id"
+    );
 }

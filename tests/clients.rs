@@ -728,6 +728,21 @@ impl Terraform {
         run(&mut self.command(args))
     }
 
+    fn init(&self) {
+        let init = self.run_ok(&[
+            "init",
+            "-no-color",
+            "-input=false",
+            "-backend-config=backend.hcl",
+        ]);
+        assert!(
+            init.stdout
+                .contains("Successfully configured the backend \"s3\""),
+            "{}",
+            init.all()
+        );
+    }
+
     fn apply(&self, message: &str) -> Ran {
         self.run(&[
             "apply",
@@ -736,6 +751,23 @@ impl Terraform {
             "-lock-timeout=0s",
             &format!("-var=message={message}"),
         ])
+    }
+
+    /// An apply that must succeed and show the new output.
+    fn apply_ok(&self, server: &TestServer, message: &str) -> Ran {
+        let ran = self.apply(message);
+        assert!(
+            ran.ok,
+            "terraform apply -var message={message} failed:\n{}\n--- server log (tail)\n{}",
+            ran.all(),
+            tail(&server.log(), 40)
+        );
+        assert!(
+            ran.stdout.contains(&format!("message = \"{message}\"")),
+            "{}",
+            ran.all()
+        );
+        ran
     }
 }
 
@@ -769,35 +801,8 @@ fn terraform_scenario(server: &TestServer, ca_bundle: Option<&Path>) {
     let s3 = common::s3_client(&server.endpoint, ca_bundle);
     block_on(common::create_bucket(&s3, TF_BUCKET));
     let tf = Terraform::new(&server.endpoint, ca_bundle);
-
-    let init = tf.run_ok(&[
-        "init",
-        "-no-color",
-        "-input=false",
-        "-backend-config=backend.hcl",
-    ]);
-    assert!(
-        init.stdout
-            .contains("Successfully configured the backend \"s3\""),
-        "{}",
-        init.all()
-    );
-
-    let apply = |message: &str| {
-        let ran = tf.apply(message);
-        assert!(
-            ran.ok,
-            "terraform apply -var message={message} failed:\n{}\n--- server log (tail)\n{}",
-            ran.all(),
-            tail(&server.log(), 40)
-        );
-        assert!(
-            ran.stdout.contains(&format!("message = \"{message}\"")),
-            "{}",
-            ran.all()
-        );
-        ran
-    };
+    tf.init();
+    let apply = |message: &str| tf.apply_ok(server, message);
     let first = apply("first");
     assert!(first.stdout.contains("1 added"), "{}", first.stdout);
     assert_state(&block_on(state(&s3)), "first", 1);
@@ -893,4 +898,74 @@ fn terraform_s3_backend_state_and_lockfile_over_https_with_custom_ca_bundle() {
     let certs = tempfile::tempdir().expect("cert dir");
     let (server, ca) = start_tls_server(certs.path());
     terraform_scenario(&server, Some(&ca));
+}
+
+/// With versioning on the state bucket (what AWS recommends for Terraform state), every state
+/// Terraform wrote stays readable by version id, and each released lock leaves a delete marker.
+#[test]
+fn terraform_s3_backend_on_a_versioned_bucket_keeps_each_state_by_version_id() {
+    use aws_sdk_s3::types::BucketVersioningStatus;
+    let server = TestServer::start();
+    let s3 = server.client();
+    block_on(async {
+        common::create_bucket(&s3, TF_BUCKET).await;
+        common::set_versioning(&s3, TF_BUCKET, BucketVersioningStatus::Enabled).await;
+    });
+    let tf = Terraform::new(&server.endpoint, None);
+    tf.init();
+    tf.apply_ok(&server, "first");
+    tf.apply_ok(&server, "second");
+    assert_state(&block_on(state(&s3)), "second", 2);
+
+    let (versions, markers) = block_on(common::versions_of(&s3, TF_BUCKET, TF_KEY));
+    assert!(
+        markers.is_empty(),
+        "the state was never deleted: {markers:?}"
+    );
+    assert!(
+        versions.len() >= 2,
+        "one state version per apply at least: {versions:?}"
+    );
+    common::assert_newest_is_latest(&versions);
+    // Oldest first.
+    let history: Vec<serde_json::Value> = versions
+        .iter()
+        .rev()
+        .map(|v| {
+            let id = v.version_id().expect("version id");
+            let bytes = block_on(common::get_version(&s3, TF_BUCKET, TF_KEY, id));
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("state version {id} is not JSON ({e})"))
+        })
+        .collect();
+    let serials: Vec<u64> = history
+        .iter()
+        .map(|state| state["serial"].as_u64().expect("serial"))
+        .collect();
+    assert!(
+        serials.windows(2).all(|w| w[0] < w[1]),
+        "each state version has a higher serial than the one before: {serials:?}"
+    );
+    assert_state(&history[history.len() - 2], "first", 1);
+    assert_state(&history[history.len() - 1], "second", 2);
+
+    // Terraform 1.11 releases its lock with a DeleteObject without version id: in a versioned
+    // bucket that adds a delete marker over the lock, as on AWS, and the lock counts as gone.
+    assert!(
+        !block_on(exists(&s3, TF_LOCK_KEY)),
+        "apply releases its lock"
+    );
+    let (locks, released) = block_on(common::versions_of(&s3, TF_BUCKET, TF_LOCK_KEY));
+    assert!(
+        released
+            .first()
+            .is_some_and(|m| m.is_latest() == Some(true))
+            && locks.iter().all(|v| v.is_latest() == Some(false)),
+        "the lock's current version is a delete marker:\nversions {locks:?}\nmarkers {released:?}"
+    );
+    assert_eq!(
+        locks.len(),
+        released.len(),
+        "every lock taken was released by a delete marker"
+    );
 }

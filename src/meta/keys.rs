@@ -64,6 +64,12 @@ pub fn upload(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
 
 /// Decode an uploads-tree key into (object key, upload id).
 pub fn split_upload(bucket: &str, encoded: &[u8]) -> Option<(String, String)> {
+    let (key, rest) = split_escaped(bucket, encoded)?;
+    Some((key, String::from_utf8(rest.to_vec()).ok()?))
+}
+
+/// Split a versions- or uploads-tree key into the object key and what follows it.
+pub fn split_escaped<'e>(bucket: &str, encoded: &'e [u8]) -> Option<(String, &'e [u8])> {
     let rest = encoded.strip_prefix(bucket_prefix(bucket).as_slice())?;
     let mut key = Vec::new();
     let mut i = 0;
@@ -74,8 +80,7 @@ pub fn split_upload(bucket: &str, encoded: &[u8]) -> Option<(String, String)> {
                 i += 2;
             }
             (SEPARATOR, Some(0x01)) => {
-                let id = String::from_utf8(rest[i + 2..].to_vec()).ok()?;
-                return Some((String::from_utf8(key).ok()?, id));
+                return Some((String::from_utf8(key).ok()?, &rest[i + 2..]));
             }
             (b, _) => {
                 key.push(b);
@@ -84,6 +89,13 @@ pub fn split_upload(bucket: &str, encoded: &[u8]) -> Option<(String, String)> {
         }
     }
     None
+}
+
+/// Versions-tree key prefix of every key that starts with `prefix` (no terminator).
+pub fn versions_with_prefix(bucket: &str, prefix: &str) -> Vec<u8> {
+    let mut out = versions_of(bucket, prefix);
+    out.truncate(out.len() - TERMINATOR.len());
+    out
 }
 
 /// Parts tree: `upload-id 0x00 part-number (big endian)`.
@@ -130,6 +142,14 @@ mod tests {
         fn upload_keys_round_trip(key in "\\PC{0,12}|[a\\x00]{0,6}", id in "[0-9a-f]{8}") {
             let encoded = upload("bkt", &key, &id);
             prop_assert_eq!(split_upload("bkt", &encoded), Some((key, id)));
+        }
+
+        #[test]
+        fn version_key_prefixes_match_object_key_prefixes(key in "[a\\x00b/]{0,6}", prefix in "[a\\x00b/]{0,3}") {
+            let encoded = version("bkt", &key, 5, &[1; 16]);
+            let scan_prefix = versions_with_prefix("bkt", &prefix);
+            prop_assert_eq!(encoded.starts_with(&scan_prefix), key.starts_with(&prefix));
+            prop_assert_eq!(split_escaped("bkt", &encoded).map(|(k, _)| k), Some(key));
         }
     }
 

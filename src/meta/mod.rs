@@ -33,10 +33,14 @@ pub enum Tree {
     Blobs,
     /// blob id → BlobRef of blobs no longer referenced, waiting for the GC worker.
     Gc,
+    /// bucket/key → the Versions-tree key of the key's `null` version, wherever it sits.
+    NullVersions,
+    /// bucket/shard → version accounting counters (`store::usage`).
+    Usage,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 8] = [
+    pub const ALL: [Tree; 10] = [
         Tree::Buckets,
         Tree::Objects,
         Tree::Versions,
@@ -45,6 +49,8 @@ impl Tree {
         Tree::Parts,
         Tree::Blobs,
         Tree::Gc,
+        Tree::NullVersions,
+        Tree::Usage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -57,6 +63,8 @@ impl Tree {
             Tree::Parts => "parts",
             Tree::Blobs => "blobs",
             Tree::Gc => "gc",
+            Tree::NullVersions => "null_versions",
+            Tree::Usage => "usage",
         }
     }
 

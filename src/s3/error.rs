@@ -20,6 +20,8 @@ pub struct S3Error {
     pub resource: Option<String>,
     /// Extra XML elements some errors carry (e.g. `BucketName`, `Key`, `Condition`).
     pub extra: Vec<(&'static str, String)>,
+    /// Response headers some errors carry (`x-amz-delete-marker`, `Allow`, ...).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 pub type S3Result<T> = Result<T, S3Error>;
@@ -91,7 +93,8 @@ fn status_of(code: &str) -> StatusCode {
         | "MalformedPOSTRequest"
         | "MaxPostPreDataLengthExceeded"
         | "InvalidPartNumber"
-        | "InvalidContinuationToken" => S::BAD_REQUEST,
+        | "InvalidContinuationToken"
+        | "IllegalVersioningConfigurationException" => S::BAD_REQUEST,
         "NotImplemented" => S::NOT_IMPLEMENTED,
         "ServiceUnavailable" => S::SERVICE_UNAVAILABLE,
         "SlowDown" => S::SERVICE_UNAVAILABLE,
@@ -107,6 +110,7 @@ impl S3Error {
             message: message.into(),
             resource: None,
             extra: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -117,6 +121,11 @@ impl S3Error {
 
     pub fn with(mut self, element: &'static str, value: impl Into<String>) -> Self {
         self.extra.push((element, value.into()));
+        self
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
         self
     }
 
@@ -202,6 +211,11 @@ impl S3Error {
         };
         let mut response = Response::new(body);
         *response.status_mut() = status;
+        for (name, value) in &self.headers {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                response.headers_mut().insert(*name, value);
+            }
+        }
         if !is_head && status != StatusCode::NOT_MODIFIED {
             response.headers_mut().insert(
                 http::header::CONTENT_TYPE,
@@ -227,6 +241,7 @@ impl From<AuthError> for S3Error {
             message: err.to_string(),
             resource: None,
             extra: err.details(),
+            headers: Vec::new(),
         }
     }
 }
@@ -237,6 +252,33 @@ impl From<StoreError> for S3Error {
             StoreError::NoSuchBucket(bucket) => S3Error::no_such_bucket(&bucket),
             StoreError::NoSuchKey(key) => S3Error::no_such_key(&key),
             StoreError::NoSuchUpload(id) => S3Error::no_such_upload(&id),
+            StoreError::NoSuchVersion { key, version_id } => S3Error::new(
+                "NoSuchVersion",
+                "The specified version does not exist.",
+            )
+            .with("Key", key)
+            .with("VersionId", version_id),
+            StoreError::InvalidVersionId(_) => {
+                S3Error::invalid_argument("Invalid version id specified")
+                    .with("ArgumentName", "versionId")
+            }
+            StoreError::DeleteMarker {
+                key,
+                version_id,
+                last_modified_ms,
+                addressed,
+            } => {
+                let shown = version_id.unwrap_or_else(|| "null".to_string());
+                let err = if addressed {
+                    S3Error::method_not_allowed("GET", "DeleteMarker")
+                        .with_header("allow", "DELETE")
+                        .with_header("last-modified", crate::s3::ops::http_date(last_modified_ms))
+                } else {
+                    S3Error::no_such_key(&key)
+                };
+                err.with_header("x-amz-delete-marker", "true")
+                    .with_header("x-amz-version-id", shown)
+            }
             StoreError::BucketExists { name, .. } => S3Error::new(
                 "BucketAlreadyExists",
                 "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",

@@ -43,6 +43,10 @@ pub enum Operation {
     DeleteBucketTagging,
     GetBucketAcl,
     GetBucketVersioning,
+    PutBucketVersioning,
+    ListObjectVersions,
+    /// strata's own: the bucket's version accounting (`GET /bucket?x-strata-usage`).
+    GetBucketUsage,
     /// Bucket configurations strata does not support yet, read-only: they answer the S3
     /// "not configured" error (NoSuchBucketPolicy, NoSuchCORSConfiguration, ...), which is the
     /// truth for every bucket here and what probing clients (s3cmd info, rclone) expect.
@@ -83,6 +87,9 @@ impl Operation {
             PutBucketTagging | DeleteBucketTagging => "s3:PutBucketTagging",
             GetBucketAcl => "s3:GetBucketAcl",
             GetBucketVersioning => "s3:GetBucketVersioning",
+            PutBucketVersioning => "s3:PutBucketVersioning",
+            ListObjectVersions => "s3:ListBucketVersions",
+            GetBucketUsage => "strata:GetBucketUsage",
             GetBucketPolicy => "s3:GetBucketPolicy",
             GetBucketCors => "s3:GetBucketCORS",
             GetBucketWebsite => "s3:GetBucketWebsite",
@@ -100,6 +107,9 @@ const BUCKET_ROUTES: &[(Method, &str, Operation)] = &[
     (Method::DELETE, "tagging", Operation::DeleteBucketTagging),
     (Method::GET, "acl", Operation::GetBucketAcl),
     (Method::GET, "versioning", Operation::GetBucketVersioning),
+    (Method::PUT, "versioning", Operation::PutBucketVersioning),
+    (Method::GET, "versions", Operation::ListObjectVersions),
+    (Method::GET, "x-strata-usage", Operation::GetBucketUsage),
     (Method::GET, "policy", Operation::GetBucketPolicy),
     (Method::GET, "cors", Operation::GetBucketCors),
     (Method::GET, "website", Operation::GetBucketWebsite),
@@ -290,7 +300,13 @@ mod tests {
             ("POST /b?delete", Ok(DeleteObjects)),
             ("POST /b", Ok(PostObject)),
             ("GET /b?versioning", Ok(GetBucketVersioning)),
-            ("PUT /b?versioning", Ok(NotImplemented("versioning"))),
+            ("PUT /b?versioning", Ok(PutBucketVersioning)),
+            ("GET /b?versions", Ok(ListObjectVersions)),
+            ("GET /b?x-strata-usage", Ok(GetBucketUsage)),
+            (
+                "GET /b?versions&prefix=a&key-marker=k",
+                Ok(ListObjectVersions),
+            ),
             ("GET /b?policy", Ok(GetBucketPolicy)),
             ("PUT /b?policy", Ok(NotImplemented("policy"))),
             ("GET /b?acl", Ok(GetBucketAcl)),

@@ -1,7 +1,7 @@
 //! Bucket records: create, look up, list, delete (only when empty of objects and uploads).
 
 use super::{Store, StoreError, now_ms};
-use crate::meta::model::BucketRecord;
+use crate::meta::model::{BucketRecord, Versioning};
 use crate::meta::{Tree, keys};
 
 impl Store {
@@ -55,6 +55,21 @@ impl Store {
         self.sync().await
     }
 
+    /// PutBucketVersioning: Enabled or Suspended (a bucket never returns to Unversioned).
+    pub async fn set_versioning(
+        &self,
+        name: &str,
+        versioning: Versioning,
+    ) -> Result<(), StoreError> {
+        self.meta.transact(|tx| {
+            let mut record = Store::writable_bucket(tx, name)?;
+            record.versioning = versioning;
+            tx.put_record(Tree::Buckets, name.as_bytes(), &record)?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.sync().await
+    }
+
     pub fn list_buckets(&self) -> Result<Vec<BucketRecord>, StoreError> {
         let mut out = Vec::new();
         let mut start = Vec::new();
@@ -93,6 +108,7 @@ impl Store {
             }
         }
         self.meta.transact(|tx| {
+            super::usage::forget_bucket(tx, name)?;
             tx.delete(Tree::Buckets, name.as_bytes())
                 .map_err(StoreError::from)
         })?;

@@ -16,9 +16,12 @@ pub mod gc;
 mod group_commit;
 mod hashing;
 pub mod list;
+pub mod list_versions;
 pub mod multipart;
 pub mod object;
 mod readers;
+pub mod usage;
+pub mod versions;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -52,6 +55,19 @@ pub enum StoreError {
     BucketNotEmpty(String),
     #[error("key {0} does not exist")]
     NoSuchKey(String),
+    #[error("version {version_id} of {key} does not exist")]
+    NoSuchVersion { key: String, version_id: String },
+    #[error("invalid version id {0}")]
+    InvalidVersionId(String),
+    /// The version addressed is a delete marker: 404 NoSuchKey when it is the latest, 405 when
+    /// a request named it by id (`addressed`).
+    #[error("{key} is a delete marker")]
+    DeleteMarker {
+        key: String,
+        version_id: Option<String>,
+        last_modified_ms: i64,
+        addressed: bool,
+    },
     #[error("upload {0} does not exist")]
     NoSuchUpload(String),
     #[error("invalid part: {0}")]

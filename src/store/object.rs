@@ -7,11 +7,12 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt, stream};
 
 use super::hashing::BodyHasher;
-use super::{BodyStream, Store, StoreError, now_ms, now_nanos, random_hex};
+use super::versions::{KeyVersions, VersionSelector, shown_id, version_key};
+use super::{BodyStream, Store, StoreError, now_ms, random_hex};
 use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 use crate::chunk::{BlobRef, BlobWriter, Layout};
-use crate::meta::model::{BucketRecord, ObjectAttributes, ObjectData, ObjectVersion, Versioning};
-use crate::meta::{Tree, TxnView, keys};
+use crate::meta::model::{BucketRecord, ObjectAttributes, ObjectData, ObjectVersion};
+use crate::meta::{Tree, TxnView};
 
 /// The largest single PUT AWS accepts (5 GiB); bigger objects need multipart.
 pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
@@ -219,9 +220,9 @@ impl Store {
         }
     }
 
-    /// Make `version` the current version of bucket/key in one transaction, replacing the
-    /// `null` version when versioning is not enabled. `extra` runs inside the same transaction
-    /// (preconditions; multipart completion removes its upload records there).
+    /// Make `version` the latest version of bucket/key in one transaction (see
+    /// `versions::KeyVersions::push` for ids and the `null` version). `extra` runs inside the
+    /// same transaction (preconditions; multipart completion removes its upload records there).
     pub(super) fn commit_version(
         &self,
         bucket: &str,
@@ -230,51 +231,16 @@ impl Store {
         inline: Option<&[u8]>,
         extra: impl Fn(&TxnView<'_>, Option<&ObjectVersion>) -> Result<(), StoreError>,
     ) -> Result<ObjectVersion, StoreError> {
-        let object_key = keys::object(bucket, key);
         self.meta.transact(|tx| {
             let record: BucketRecord = Store::writable_bucket(tx, bucket)?;
+            let mut versions = KeyVersions::new(tx, bucket, key);
+            let latest = versions.latest()?;
+            extra(tx, latest.as_ref())?;
             let mut version = version.clone();
-            let current: Option<ObjectVersion> = tx.get_record(Tree::Objects, &object_key)?;
-            extra(tx, current.as_ref())?;
-            version.sequence = now_nanos().max(current.as_ref().map_or(0, |c| c.sequence + 1));
-            match record.versioning {
-                Versioning::Enabled => version.version_id = Some(version.uid.clone()),
-                Versioning::Unversioned | Versioning::Suspended => {
-                    version.version_id = None;
-                    if let Some(old) = current.as_ref().filter(|c| c.version_id.is_none()) {
-                        remove_version(tx, bucket, key, old)?;
-                    }
-                }
-            }
-            let uid = version.uid_bytes();
-            tx.put_record(
-                Tree::Versions,
-                &keys::version(bucket, key, version.sequence, &uid),
-                &version,
-            )?;
-            tx.put_record(Tree::Objects, &object_key, &version)?;
-            if let Some(bytes) = inline {
-                tx.put(Tree::Inline, &uid, bytes)?;
-            }
-            for blob in version.blobs() {
-                tx.put(Tree::Blobs, &blob.id.0, &[])?;
-            }
+            versions.push(&mut version, record.versioning, latest, inline)?;
+            versions.finish()?;
             Ok(version)
         })
-    }
-
-    /// The current version of a key; a delete marker reads as absent.
-    pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectVersion, StoreError> {
-        match self
-            .meta
-            .get_record::<ObjectVersion>(Tree::Objects, &keys::object(bucket, key))?
-        {
-            Some(version) if !version.delete_marker => Ok(version),
-            _ => {
-                self.bucket(bucket)?;
-                Err(StoreError::NoSuchKey(key.to_string()))
-            }
-        }
     }
 
     /// Stream bytes `range` of a version. The blobs stay protected from the GC until the
@@ -331,77 +297,36 @@ impl Store {
             }
         }
     }
-
-    /// Delete the current version (unversioned: remove it; a missing key is not an error, as on AWS).
-    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<(), StoreError> {
-        let object_key = keys::object(bucket, key);
-        let removed = self.meta.transact(|tx| {
-            let record = Store::writable_bucket(tx, bucket)?;
-            let Some(current) = tx.get_record::<ObjectVersion>(Tree::Objects, &object_key)? else {
-                return Ok(false);
-            };
-            match record.versioning {
-                Versioning::Unversioned => {
-                    remove_version(tx, bucket, key, &current)?;
-                    tx.delete(Tree::Objects, &object_key)?;
-                    Ok(true)
-                }
-                Versioning::Enabled | Versioning::Suspended => Err(StoreError::Internal(
-                    "delete markers arrive with the versioning issue".into(),
-                )),
-            }
-        })?;
-        if removed {
-            self.sync().await?;
-            self.gc_wakeup.notify_one();
-        }
-        Ok(())
-    }
 }
 
 impl Store {
-    /// Replace the tag set of the current version of bucket/key (in both version trees).
+    /// Replace the tag set of a version (the latest when `selector` says so).
     pub async fn set_object_tags(
         &self,
         bucket: &str,
         key: &str,
+        selector: VersionSelector,
         tags: Vec<(String, String)>,
     ) -> Result<ObjectVersion, StoreError> {
-        let object_key = keys::object(bucket, key);
+        let target = self.version(bucket, key, selector)?;
         let version = self.meta.transact(|tx| {
             Store::writable_bucket(tx, bucket)?;
-            let mut version = match tx.get_record::<ObjectVersion>(Tree::Objects, &object_key)? {
-                Some(version) if !version.delete_marker => version,
-                _ => return Err(StoreError::NoSuchKey(key.to_string())),
-            };
+            let versions = KeyVersions::new(tx, bucket, key);
+            let mut version: ObjectVersion = tx
+                .get_record(Tree::Versions, &version_key(bucket, key, &target))?
+                .ok_or_else(|| match selector {
+                    VersionSelector::Latest => StoreError::NoSuchKey(key.to_string()),
+                    _ => StoreError::NoSuchVersion {
+                        key: key.to_string(),
+                        version_id: shown_id(&target).to_string(),
+                    },
+                })?;
             version.attrs.tags = tags.clone();
-            let version_key = keys::version(bucket, key, version.sequence, &version.uid_bytes());
-            tx.put_record(Tree::Versions, &version_key, &version)?;
-            tx.put_record(Tree::Objects, &object_key, &version)?;
-            Ok(version)
+            let is_latest = versions.latest()?.is_some_and(|l| l.uid == version.uid);
+            versions.rewrite(&version, is_latest)?;
+            Ok::<_, StoreError>(version)
         })?;
         self.sync().await?;
         Ok(version)
     }
-}
-
-/// Remove one version record and release what it referenced (inline bytes, blobs → GC queue).
-pub(super) fn remove_version(
-    tx: &TxnView<'_>,
-    bucket: &str,
-    key: &str,
-    version: &ObjectVersion,
-) -> Result<(), StoreError> {
-    let uid = version.uid_bytes();
-    tx.delete(
-        Tree::Versions,
-        &keys::version(bucket, key, version.sequence, &uid),
-    )?;
-    if matches!(version.data, ObjectData::Inline) {
-        tx.delete(Tree::Inline, &uid)?;
-    }
-    for blob in version.blobs() {
-        super::gc::release_blob(tx, blob)?;
-    }
-    Ok(())
 }

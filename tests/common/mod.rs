@@ -457,17 +457,108 @@ pub async fn put(
 
 /// The whole body of GetObject.
 pub async fn get(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
+    get_body(s3, bucket, key, None).await
+}
+
+/// The whole body of one version (GetObject `?versionId=`).
+pub async fn get_version(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    version_id: &str,
+) -> Vec<u8> {
+    get_body(s3, bucket, key, Some(version_id)).await
+}
+
+async fn get_body(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> Vec<u8> {
     let out = s3
         .get_object()
         .bucket(bucket)
         .key(key)
+        .set_version_id(version_id.map(str::to_string))
         .send()
         .await
-        .unwrap_or_else(|e| panic!("get {key}: {e:?}"));
+        .unwrap_or_else(|e| panic!("get {key} (version {version_id:?}): {e:?}"));
     out.body
         .collect()
         .await
         .expect("read body")
         .into_bytes()
         .to_vec()
+}
+
+pub async fn set_versioning(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    status: aws_sdk_s3::types::BucketVersioningStatus,
+) {
+    s3.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(status)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put versioning on {bucket}: {e:?}"));
+}
+
+/// Every version and every delete marker of exactly `key` (not of longer keys sharing it as a
+/// prefix), newest first, across as many ListObjectVersions pages as it takes.
+pub async fn versions_of(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> (
+    Vec<aws_sdk_s3::types::ObjectVersion>,
+    Vec<aws_sdk_s3::types::DeleteMarkerEntry>,
+) {
+    let (mut versions, mut markers) = (Vec::new(), Vec::new());
+    let (mut key_marker, mut version_id_marker) = (None, None);
+    loop {
+        let page = s3
+            .list_object_versions()
+            .bucket(bucket)
+            .prefix(key)
+            .set_key_marker(key_marker.take())
+            .set_version_id_marker(version_id_marker.take())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("list versions of {key}: {e:?}"));
+        versions.extend(
+            page.versions()
+                .iter()
+                .filter(|v| v.key() == Some(key))
+                .cloned(),
+        );
+        markers.extend(
+            page.delete_markers()
+                .iter()
+                .filter(|m| m.key() == Some(key))
+                .cloned(),
+        );
+        if page.is_truncated() != Some(true) {
+            return (versions, markers);
+        }
+        key_marker = page.next_key_marker().map(str::to_string);
+        version_id_marker = page.next_version_id_marker().map(str::to_string);
+    }
+}
+
+/// A listing of one key's versions is newest first, and only the newest is the latest.
+pub fn assert_newest_is_latest(versions: &[aws_sdk_s3::types::ObjectVersion]) {
+    let latest: Vec<bool> = versions
+        .iter()
+        .map(|v| v.is_latest() == Some(true))
+        .collect();
+    assert!(
+        latest.first() == Some(&true) && !latest[1..].contains(&true),
+        "newest first, and only it is latest: {versions:?}"
+    );
 }

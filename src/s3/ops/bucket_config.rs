@@ -1,8 +1,8 @@
 //! Bucket configuration reads for what strata has no configuration of yet. Each answers what
 //! AWS answers for a bucket that has none — the truth here — so probing clients (s3cmd info,
-//! rclone, the AWS console) carry on: ACLs show the owner's FULL_CONTROL, versioning is an
-//! empty document, the others are their "not configured" 404s. Writes of these configurations
-//! are routed to 501 NotImplemented until their issues land.
+//! rclone, the AWS console) carry on: ACLs show the owner's FULL_CONTROL, the others are their
+//! "not configured" 404s. Writes of these configurations are routed to 501 NotImplemented until
+//! their issues land.
 
 use axum::response::Response;
 use http::StatusCode;
@@ -10,7 +10,6 @@ use http::StatusCode;
 use super::xml_response;
 use crate::http::AppState;
 use crate::iam::ROOT_DISPLAY_NAME;
-use crate::meta::model::Versioning;
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::S3Request;
 use crate::s3::xml::XmlWriter;
@@ -20,7 +19,12 @@ use crate::s3::xml::XmlWriter;
 pub async fn get_acl(app: &AppState, request: &S3Request) -> S3Result<Response> {
     let bucket = app.store.bucket(request.bucket()?)?;
     let owner = match &request.key {
-        Some(key) => app.store.head_object(&bucket.name, key)?.attrs.owner,
+        Some(key) => {
+            app.store
+                .version(&bucket.name, key, super::versioning::selector(request)?)?
+                .attrs
+                .owner
+        }
         None => bucket.owner,
     };
     let mut out = XmlWriter::document();
@@ -38,19 +42,6 @@ pub async fn get_acl(app: &AppState, request: &S3Request) -> S3Result<Response> 
     out.close("Grant");
     out.close("AccessControlList");
     out.close("AccessControlPolicy");
-    Ok(xml_response(StatusCode::OK, out.finish()))
-}
-
-pub async fn get_versioning(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    let bucket = app.store.bucket(request.bucket()?)?;
-    let mut out = XmlWriter::document();
-    out.root("VersioningConfiguration");
-    match bucket.versioning {
-        Versioning::Unversioned => {}
-        Versioning::Enabled => out.elem("Status", "Enabled"),
-        Versioning::Suspended => out.elem("Status", "Suspended"),
-    }
-    out.close("VersioningConfiguration");
     Ok(xml_response(StatusCode::OK, out.finish()))
 }
 

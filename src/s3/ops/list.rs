@@ -142,17 +142,7 @@ pub async fn list_objects(
             }
         }
     }
-    out.elem("MaxKeys", &max_keys.to_string());
-    if let Some(delimiter) = delimiter {
-        out.elem("Delimiter", &e(delimiter));
-    }
-    if encode {
-        out.elem("EncodingType", "url");
-    }
-    out.elem(
-        "IsTruncated",
-        if page.is_truncated { "true" } else { "false" },
-    );
+    write_page_settings(&mut out, max_keys, delimiter, encode, page.is_truncated);
     for entry in &page.entries {
         if let Entry::Object(key, version) = entry {
             out.open("Contents");
@@ -170,13 +160,45 @@ pub async fn list_objects(
             out.close("Contents");
         }
     }
-    for entry in &page.entries {
-        if let Entry::CommonPrefix(prefix) = entry {
-            out.open("CommonPrefixes");
-            out.elem("Prefix", &e(prefix));
-            out.close("CommonPrefixes");
-        }
-    }
+    write_common_prefixes(
+        &mut out,
+        page.entries.iter().filter_map(|entry| match entry {
+            Entry::CommonPrefix(prefix) => Some(prefix.as_str()),
+            Entry::Object(..) => None,
+        }),
+        encode,
+    );
     out.close("ListBucketResult");
     Ok(xml_response(StatusCode::OK, out.finish()))
+}
+
+/// The elements every listing writes after its markers.
+pub(crate) fn write_page_settings(
+    out: &mut XmlWriter,
+    max_keys: usize,
+    delimiter: Option<&str>,
+    encode: bool,
+    is_truncated: bool,
+) {
+    out.elem("MaxKeys", &max_keys.to_string());
+    if let Some(delimiter) = delimiter {
+        out.elem("Delimiter", &url_encode_if(delimiter, encode));
+    }
+    if encode {
+        out.elem("EncodingType", "url");
+    }
+    out.elem("IsTruncated", if is_truncated { "true" } else { "false" });
+}
+
+/// `CommonPrefixes`, which every listing writes after its entries.
+pub(crate) fn write_common_prefixes<'a>(
+    out: &mut XmlWriter,
+    prefixes: impl Iterator<Item = &'a str>,
+    encode: bool,
+) {
+    for prefix in prefixes {
+        out.open("CommonPrefixes");
+        out.elem("Prefix", &url_encode_if(prefix, encode));
+        out.close("CommonPrefixes");
+    }
 }

@@ -10,6 +10,7 @@ mod multipart;
 mod object;
 mod post_object;
 mod tagging;
+mod versioning;
 
 use axum::body::Body;
 use axum::response::Response;
@@ -57,7 +58,10 @@ pub async fn execute(
         PutBucketTagging => tagging::put_bucket_tagging(app, request, body).await,
         DeleteBucketTagging => tagging::delete_bucket_tagging(app, request).await,
         GetBucketAcl | GetObjectAcl => bucket_config::get_acl(app, request).await,
-        GetBucketVersioning => bucket_config::get_versioning(app, request).await,
+        GetBucketVersioning => versioning::get_versioning(app, request).await,
+        PutBucketVersioning => versioning::put_versioning(app, request, body).await,
+        ListObjectVersions => versioning::list_object_versions(app, request).await,
+        GetBucketUsage => versioning::get_bucket_usage(app, request).await,
         GetBucketPolicy => bucket_config::not_configured(app, request, Unconfigured::Policy).await,
         GetBucketCors => bucket_config::not_configured(app, request, Unconfigured::Cors).await,
         GetBucketWebsite => {

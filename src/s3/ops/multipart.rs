@@ -164,7 +164,9 @@ pub async fn complete_upload(
         write_checksum_xml(&mut out, checksum, version.checksum_type);
     }
     out.close("CompleteMultipartUploadResult");
-    Ok(xml_response(StatusCode::OK, out.finish()))
+    let mut response = xml_response(StatusCode::OK, out.finish());
+    super::versioning::set_version_header(app, &mut response, bucket, &version)?;
+    Ok(response)
 }
 
 pub async fn abort_upload(app: &AppState, request: &S3Request) -> S3Result<Response> {

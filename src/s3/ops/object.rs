@@ -8,6 +8,7 @@ use futures_util::TryStreamExt;
 use http::StatusCode;
 
 use super::checksums::{checksum_spec, set_checksum_headers};
+use super::versioning::{selector, set_version_header};
 use super::{empty_response, http_date, quoted, set_header, xml_response};
 use crate::classes::DEFAULT_CLASS;
 use crate::http::AppState;
@@ -16,6 +17,7 @@ use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request, read_small_body};
 use crate::s3::xml::{self, XmlWriter};
 use crate::store::object::{MAX_PUT_SIZE, PutInput, WriteCondition};
+use crate::store::versions::VersionSelector;
 
 pub(crate) mod attributes;
 mod conditions;
@@ -180,6 +182,7 @@ pub async fn put_object(
     let version = app.store.put_object(input, body).await?;
     let mut response = empty_response(StatusCode::OK);
     set_header(&mut response, "etag", &quoted(&version.etag));
+    set_version_header(app, &mut response, request.bucket()?, &version)?;
     if let Some(checksum) = &version.checksum {
         set_checksum_headers(&mut response, checksum, version.checksum_type);
     }
@@ -197,7 +200,8 @@ pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Re
         ));
     }
     let conditions = Conditions::parse(request)?;
-    let version = app.store.head_object(bucket, key)?;
+    let selector = selector(request)?;
+    let version = app.store.version(bucket, key, selector)?;
 
     match conditions.evaluate(&version.etag, version.last_modified_ms) {
         Outcome::Proceed => {}
@@ -248,6 +252,7 @@ pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Re
     let mut response = Response::new(body);
     *response.status_mut() = status;
     object_headers(&mut response, &version);
+    set_version_header(app, &mut response, request.bucket()?, &version)?;
     set_header(
         &mut response,
         "content-length",
@@ -381,10 +386,23 @@ fn response_overrides(response: &mut Response, request: &S3Request) {
 }
 
 pub async fn delete_object(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    app.store
-        .delete_object(request.bucket()?, request.key()?)
+    let outcome = app
+        .store
+        .delete_object(
+            request.bucket()?,
+            request.key()?,
+            selector(request)?,
+            request.owner_id(),
+        )
         .await?;
-    Ok(empty_response(StatusCode::NO_CONTENT))
+    let mut response = empty_response(StatusCode::NO_CONTENT);
+    if outcome.delete_marker {
+        set_header(&mut response, "x-amz-delete-marker", "true");
+    }
+    if let Some(id) = &outcome.version_id {
+        set_header(&mut response, "x-amz-version-id", id);
+    }
+    Ok(response)
 }
 
 /// DeleteObjects accepts at most this many keys per request.
@@ -427,29 +445,41 @@ pub async fn delete_objects(
         let Some(key) = object.child_text("Key") else {
             return Err(S3Error::malformed_xml());
         };
+        let requested_version = object.child_text("VersionId");
         let result = if key.len() > crate::http::addressing::MAX_KEY_BYTES {
             Err(S3Error::new("KeyTooLongError", "Your key is too long"))
-        } else if object.child("VersionId").is_some_and(|v| v.text != "null") {
-            Err(S3Error::new(
-                "NoSuchVersion",
-                "The specified version does not exist.",
-            ))
         } else {
-            app.store
-                .delete_object(bucket, key)
-                .await
-                .map_err(S3Error::from)
+            match VersionSelector::parse(requested_version) {
+                Ok(selector) => app
+                    .store
+                    .delete_object(bucket, key, selector, request.owner_id())
+                    .await
+                    .map_err(S3Error::from),
+                Err(err) => Err(S3Error::from(err)),
+            }
         };
         match result {
-            Ok(()) if quiet => {}
-            Ok(()) => {
+            Ok(_) if quiet => {}
+            Ok(outcome) => {
                 out.open("Deleted");
                 out.elem("Key", key);
+                if let Some(version) = requested_version {
+                    out.elem("VersionId", version);
+                }
+                if outcome.delete_marker {
+                    out.elem("DeleteMarker", "true");
+                    if let Some(id) = &outcome.version_id {
+                        out.elem("DeleteMarkerVersionId", id);
+                    }
+                }
                 out.close("Deleted");
             }
             Err(err) => {
                 out.open("Error");
                 out.elem("Key", key);
+                if let Some(version) = requested_version {
+                    out.elem("VersionId", version);
+                }
                 out.elem("Code", err.code);
                 out.elem("Message", &err.message);
                 out.close("Error");

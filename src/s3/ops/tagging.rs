@@ -7,6 +7,7 @@ use axum::response::Response;
 use http::StatusCode;
 use percent_encoding::percent_decode_str;
 
+use super::versioning::{selector, set_version_header};
 use super::{empty_response, xml_response};
 use crate::http::AppState;
 use crate::s3::error::{S3Error, S3Result};
@@ -108,11 +109,13 @@ fn tagging_document(tags: &Tags) -> String {
 }
 
 pub async fn get_object_tagging(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    let version = app.store.head_object(request.bucket()?, request.key()?)?;
-    Ok(xml_response(
-        StatusCode::OK,
-        tagging_document(&version.attrs.tags),
-    ))
+    let selector = selector(request)?;
+    let version = app
+        .store
+        .version(request.bucket()?, request.key()?, selector)?;
+    let mut response = xml_response(StatusCode::OK, tagging_document(&version.attrs.tags));
+    set_version_header(app, &mut response, request.bucket()?, &version)?;
+    Ok(response)
 }
 
 pub async fn put_object_tagging(
@@ -121,17 +124,27 @@ pub async fn put_object_tagging(
     body: &mut RequestBody,
 ) -> S3Result<Response> {
     let tags = body_tags(body, MAX_OBJECT_TAGS, "Object").await?;
-    app.store
-        .set_object_tags(request.bucket()?, request.key()?, tags)
-        .await?;
-    Ok(empty_response(StatusCode::OK))
+    set_object_tags(app, request, tags, StatusCode::OK).await
 }
 
 pub async fn delete_object_tagging(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    app.store
-        .set_object_tags(request.bucket()?, request.key()?, Vec::new())
+    set_object_tags(app, request, Vec::new(), StatusCode::NO_CONTENT).await
+}
+
+async fn set_object_tags(
+    app: &AppState,
+    request: &S3Request,
+    tags: Vec<(String, String)>,
+    status: StatusCode,
+) -> S3Result<Response> {
+    let selector = selector(request)?;
+    let version = app
+        .store
+        .set_object_tags(request.bucket()?, request.key()?, selector, tags)
         .await?;
-    Ok(empty_response(StatusCode::NO_CONTENT))
+    let mut response = empty_response(status);
+    set_version_header(app, &mut response, request.bucket()?, &version)?;
+    Ok(response)
 }
 
 pub async fn get_bucket_tagging(app: &AppState, request: &S3Request) -> S3Result<Response> {

@@ -45,7 +45,10 @@ fn requested(request: &S3Request) -> S3Result<Vec<&'static str>> {
 
 pub async fn get_object_attributes(app: &AppState, request: &S3Request) -> S3Result<Response> {
     let wanted = requested(request)?;
-    let version = app.store.head_object(request.bucket()?, request.key()?)?;
+    let selector = crate::s3::ops::versioning::selector(request)?;
+    let version = app
+        .store
+        .version(request.bucket()?, request.key()?, selector)?;
     let number = |header: &str, default: u32| -> S3Result<u32> {
         match request.header(header) {
             None => Ok(default),
@@ -116,5 +119,11 @@ pub async fn get_object_attributes(app: &AppState, request: &S3Request) -> S3Res
         "last-modified",
         &http_date(version.last_modified_ms),
     );
+    crate::s3::ops::versioning::set_version_header(
+        app,
+        &mut response,
+        request.bucket()?,
+        &version,
+    )?;
     Ok(response)
 }

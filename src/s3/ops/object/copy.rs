@@ -16,16 +16,20 @@ use crate::meta::model::ObjectVersion;
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::ops::checksums::write_checksum_xml;
 use crate::s3::ops::tagging::header_tags;
-use crate::s3::ops::{iso8601, quoted, xml_response};
+use crate::s3::ops::versioning::set_version_header;
+use crate::s3::ops::{iso8601, quoted, set_header, xml_response};
 use crate::s3::request::S3Request;
 use crate::s3::xml::XmlWriter;
+use crate::store::StoreError;
 use crate::store::multipart::PartInput;
 use crate::store::object::{ChecksumSpec, MAX_PUT_SIZE, PutInput};
+use crate::store::versions::{VersionSelector, shown_id};
 
 /// `x-amz-copy-source`: `[/]bucket/key[?versionId=v]`, URL-encoded.
 struct CopySource {
     bucket: String,
     key: String,
+    version: VersionSelector,
 }
 
 fn copy_source(request: &S3Request) -> S3Result<CopySource> {
@@ -45,21 +49,17 @@ fn copy_source(request: &S3Request) -> S3Result<CopySource> {
     if bucket.is_empty() || key.is_empty() {
         return Err(invalid());
     }
+    let mut version = VersionSelector::Latest;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
-            Some(("versionId", "null")) => {}
-            Some(("versionId", _)) => {
-                return Err(S3Error::new(
-                    "NoSuchVersion",
-                    "The specified version does not exist.",
-                ));
-            }
+            Some(("versionId", id)) => version = VersionSelector::parse(Some(id))?,
             _ => return Err(invalid()),
         }
     }
     Ok(CopySource {
         bucket: bucket.to_string(),
         key: key.to_string(),
+        version,
     })
 }
 
@@ -76,7 +76,19 @@ fn source_version(
         Some(&source.bucket),
         Some(&source.key),
     )?;
-    let version = app.store.head_object(&source.bucket, &source.key)?;
+    let version = match app
+        .store
+        .version(&source.bucket, &source.key, source.version)
+    {
+        Err(StoreError::DeleteMarker {
+            addressed: true, ..
+        }) => {
+            return Err(S3Error::invalid_request(
+                "The source of a copy request may not specifically refer to a delete marker by version id.",
+            ));
+        }
+        other => other?,
+    };
     match Conditions::parse_copy_source(request).evaluate(&version.etag, version.last_modified_ms) {
         Outcome::Proceed => Ok(version),
         // For a copy, an unmet "none-match"/"modified-since" is a failed precondition, not a 304.
@@ -86,6 +98,18 @@ fn source_version(
         Outcome::PreconditionFailed(condition) => Err(S3Error::precondition_failed(&format!(
             "x-amz-copy-source-{condition}"
         ))),
+    }
+}
+
+/// `x-amz-copy-source-version-id`: the source version copied, when it has an id (or the
+/// request named the `null` version).
+fn set_source_version(
+    response: &mut Response,
+    version: &ObjectVersion,
+    requested: VersionSelector,
+) {
+    if version.version_id.is_some() || requested == VersionSelector::Null {
+        set_header(response, "x-amz-copy-source-version-id", shown_id(version));
     }
 }
 
@@ -125,7 +149,8 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
     let version = source_version(app, request, &source)?;
     too_large(version.size)?;
 
-    let same_object = source.bucket == bucket && source.key == key;
+    // Copying an older version onto its own key is how a version is restored: allowed.
+    let same_object = source.bucket == bucket && source.key == key && source.version.is_latest();
     let class_changes = request.header("x-amz-storage-class").is_some()
         && storage_class != version.attrs.storage_class;
     if same_object && metadata_directive == Directive::Copy && !class_changes {
@@ -165,7 +190,10 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
         write_checksum_xml(&mut out, checksum, copied.checksum_type);
     }
     out.close("CopyObjectResult");
-    Ok(xml_response(StatusCode::OK, out.finish()))
+    let mut response = xml_response(StatusCode::OK, out.finish());
+    set_version_header(app, &mut response, bucket, &copied)?;
+    set_source_version(&mut response, &version, source.version);
+    Ok(response)
 }
 
 pub async fn upload_part_copy(app: &AppState, request: &S3Request) -> S3Result<Response> {
@@ -218,7 +246,9 @@ pub async fn upload_part_copy(app: &AppState, request: &S3Request) -> S3Result<R
         write_checksum_xml(&mut out, checksum, None);
     }
     out.close("CopyPartResult");
-    Ok(xml_response(StatusCode::OK, out.finish()))
+    let mut response = xml_response(StatusCode::OK, out.finish());
+    set_source_version(&mut response, &version, source.version);
+    Ok(response)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
