@@ -5,7 +5,8 @@
 //! `Tree::Versions`, newest first within a key; `Tree::Objects` holds a copy of the newest one
 //! (the "latest", possibly a delete marker), so GET and ListObjects are one point read or one
 //! range scan whatever the number of old versions; `Tree::NullVersions` points at the key's
-//! `null` version, which a write in an unversioned or suspended bucket replaces wherever it sits.
+//! `null` version once newer versions cover it (a write in a suspended bucket replaces the null
+//! version wherever it sits); while the null version is the latest it needs no pointer.
 //!
 //! A version id is the version's position: base64url of the big-endian sort sequence and the
 //! 16-byte uid (32 characters). Looking a version up by id is therefore a point read, and ids
@@ -120,7 +121,7 @@ impl<'t, 'a> KeyVersions<'t, 'a> {
         if let Some(at) = self.tx.get(Tree::NullVersions, &self.object_key)? {
             return Ok(self.tx.get_record(Tree::Versions, &at)?);
         }
-        // Data written before the pointer existed: a null version could only be the latest.
+        // Without a pointer the null version, if any, is the latest.
         Ok(latest.filter(|l| l.version_id.is_none()).cloned())
     }
 
@@ -145,7 +146,12 @@ impl<'t, 'a> KeyVersions<'t, 'a> {
             }
             Versioning::Unversioned | Versioning::Suspended => {
                 version.version_id = None;
-                if let Some(null) = self.null_version(previous.as_ref())? {
+                // Never versioned: the latest is the only version, the null one.
+                let null = match versioning {
+                    Versioning::Unversioned => previous.clone(),
+                    _ => self.null_version(previous.as_ref())?,
+                };
+                if let Some(null) = null {
                     let was_latest = previous.as_ref().is_some_and(|p| p.uid == null.uid);
                     self.remove(&null, was_latest)?;
                     if was_latest {
@@ -154,16 +160,28 @@ impl<'t, 'a> KeyVersions<'t, 'a> {
                 }
             }
         }
-        if let Some(previous) = previous.filter(|p| !p.delete_marker) {
-            self.usage.demote(&previous);
+        if let Some(previous) = previous {
+            if previous.version_id.is_none() {
+                // A null version is about to stop being the latest: from now on it is found
+                // through the pointer. (While it is the latest it needs none, which keeps a
+                // write into an unversioned bucket at one record per tree.)
+                self.tx.put(
+                    Tree::NullVersions,
+                    &self.object_key,
+                    &version_key(self.bucket, self.key, &previous),
+                )?;
+            }
+            if !previous.delete_marker {
+                self.usage.demote(&previous);
+            }
         }
-        let at = version_key(self.bucket, self.key, version);
-        self.tx.put_record(Tree::Versions, &at, version)?;
+        self.tx.put_record(
+            Tree::Versions,
+            &version_key(self.bucket, self.key, version),
+            version,
+        )?;
         self.tx
             .put_record(Tree::Objects, &self.object_key, version)?;
-        if version.version_id.is_none() {
-            self.tx.put(Tree::NullVersions, &self.object_key, &at)?;
-        }
         if let Some(bytes) = inline {
             self.tx.put(Tree::Inline, &version.uid_bytes(), bytes)?;
         }
