@@ -253,7 +253,7 @@ impl StripeReader {
                 }
             };
         }
-        let file = match &self.files[shard] {
+        let file = match &mut self.files[shard] {
             ShardFile::Open(file) => file,
             ShardFile::Failed(fault) => return Err(fault.clone()),
             ShardFile::Unopened => return Err(ShardFault::Missing),

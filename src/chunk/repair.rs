@@ -96,7 +96,7 @@ pub(super) fn repair_blob(inner: &StoreInner, blob: &BlobRef) -> Result<RepairRe
         let len = geometry.block_len(stripe) as usize;
         let mut blocks: Vec<Option<Vec<u8>>> = vec![None; total];
         let mut healthy = 0;
-        for (shard, file) in &sources {
+        for (shard, file) in &mut sources {
             if healthy == k {
                 break;
             }
@@ -167,7 +167,7 @@ fn verify_shard(inner: &StoreInner, blob: &BlobRef, shard: usize) -> Result<(), 
         .drives
         .drive(blob.placement[shard])
         .ok_or(ShardFault::DriveDown)?;
-    let file = open_shard(
+    let mut file = open_shard(
         &drive.shard_path(&blob.id, shard),
         &blob.expected_header(shard),
     )?;
@@ -182,7 +182,7 @@ fn verify_shard(inner: &StoreInner, blob: &BlobRef, shard: usize) -> Result<(), 
     }
     for stripe in 0..geometry.stripe_count() {
         read_block(
-            &file,
+            &mut file,
             geometry.block_offset_in_shard(stripe),
             geometry.block_len(stripe) as usize,
         )?;

@@ -10,7 +10,7 @@
 //! rename over it; every block handed out by [`read_block`] has matched its stored hash.
 
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -148,13 +148,22 @@ pub fn open_shard(path: &Path, expected: &ShardHeader) -> Result<File, ShardFaul
 
 /// Reads the block at `offset` (`len` bytes followed by its hash) and verifies it.
 /// The returned vector holds exactly the block.
-pub fn read_block(file: &File, offset: u64, len: usize) -> Result<Vec<u8>, ShardFault> {
-    let mut buf = vec![0u8; len + BLOCK_HASH_LEN];
-    file.read_exact_at(&mut buf, offset)
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::UnexpectedEof => ShardFault::Truncated,
-            _ => ShardFault::Io(e.to_string()),
-        })?;
+///
+/// It reads through the file's own position (hence `&mut`: the caller holds the handle alone)
+/// because `read_to_end` fills the vector's uninitialized capacity, where a positional
+/// `read_exact_at` needs the buffer zeroed first — a memset of every block a GET reads.
+pub fn read_block(file: &mut File, offset: u64, len: usize) -> Result<Vec<u8>, ShardFault> {
+    let io = |e: io::Error| ShardFault::Io(e.to_string());
+    file.seek(SeekFrom::Start(offset)).map_err(io)?;
+    let wanted = len + BLOCK_HASH_LEN;
+    let mut buf = Vec::with_capacity(wanted);
+    file.by_ref()
+        .take(wanted as u64)
+        .read_to_end(&mut buf)
+        .map_err(io)?;
+    if buf.len() < wanted {
+        return Err(ShardFault::Truncated);
+    }
     let (block, stored) = buf.split_at(len);
     if blake3::hash(block).as_bytes()[..] != *stored {
         return Err(ShardFault::HashMismatch);
@@ -305,13 +314,13 @@ mod tests {
         write_block(&file, SHARD_HEADER_LEN as u64, b"hello block").unwrap();
         drop(file);
 
-        let file = open_shard(&path, &header()).unwrap();
+        let mut file = open_shard(&path, &header()).unwrap();
         assert_eq!(
-            read_block(&file, SHARD_HEADER_LEN as u64, 11).unwrap(),
+            read_block(&mut file, SHARD_HEADER_LEN as u64, 11).unwrap(),
             b"hello block"
         );
         assert!(matches!(
-            read_block(&file, SHARD_HEADER_LEN as u64, 12),
+            read_block(&mut file, SHARD_HEADER_LEN as u64, 12),
             Err(ShardFault::Truncated)
         ));
         let other = ShardHeader {
@@ -329,9 +338,9 @@ mod tests {
 
         let f = OpenOptions::new().write(true).open(&path).unwrap();
         f.write_all_at(b"J", SHARD_HEADER_LEN as u64).unwrap();
-        let file = open_shard(&path, &header()).unwrap();
+        let mut file = open_shard(&path, &header()).unwrap();
         assert!(matches!(
-            read_block(&file, SHARD_HEADER_LEN as u64, 11),
+            read_block(&mut file, SHARD_HEADER_LEN as u64, 11),
             Err(ShardFault::HashMismatch)
         ));
     }
