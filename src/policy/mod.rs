@@ -3,6 +3,10 @@
 //! (and create buckets); anonymous requests are denied. Bucket policies, ACLs, IAM user policies
 //! and the public-access block plug in here — the S3 layer calls [`authorize`] and nothing else.
 
+pub mod condition;
+pub mod document;
+pub mod eval;
+
 use crate::iam::Principal;
 
 /// The resource an action targets, in ARN terms.
