@@ -16,8 +16,9 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::condition::{ConditionBlock, ConditionEntries, Pattern};
+use super::condition::{ConditionBlock, ConditionEntries};
 use super::eval::{self, Effect, EvalRequest};
+use super::pattern::Pattern;
 
 /// Which kind of policy a document is: the two differ in whether they name principals and in
 /// what their resources may be.

@@ -7,8 +7,9 @@
 //! other or with ACLs and ownership — `authorize` does that — and never fails: a statement that
 //! cannot be decided (a policy variable without a value) simply does not match.
 
-use super::condition::{ConditionContext, RequestKeys, pattern_matches};
+use super::condition::{ConditionContext, RequestKeys};
 use super::document::{PolicyDocument, PolicyKind, PrincipalId, Statement, StatementEffect};
+use super::pattern::pattern_matches;
 
 /// A document's verdict on one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -837,35 +837,95 @@ fn evaluation_table() {
 
 // ---- Property tests ------------------------------------------------------------------------
 
-const OPERATOR_NAMES: &[&str] = &[
-    "StringEquals",
-    "StringNotEquals",
-    "StringEqualsIgnoreCase",
-    "StringNotEqualsIgnoreCase",
-    "StringLike",
-    "StringNotLike",
-    "NumericEquals",
-    "NumericNotEquals",
-    "NumericLessThan",
-    "NumericLessThanEquals",
-    "NumericGreaterThan",
-    "NumericGreaterThanEquals",
-    "DateEquals",
-    "DateNotEquals",
-    "DateLessThan",
-    "DateLessThanEquals",
-    "DateGreaterThan",
-    "DateGreaterThanEquals",
-    "Bool",
-    "BinaryEquals",
-    "IpAddress",
-    "NotIpAddress",
-    "ArnEquals",
-    "ArnNotEquals",
-    "ArnLike",
-    "ArnNotLike",
-    "Null",
-    "StringFoo",
+/// Condition values per operator family: each family's own pool, so most generated conditions
+/// are valid and reach evaluation.
+const STRING_VALUES: &[&str] = &[
+    "home/*",
+    "?",
+    "*",
+    "",
+    "alice",
+    "${aws:username}",
+    "${aws:username, 'x''y'}",
+    "${",
+    "${*}${?}${$}",
+    "${bad key}",
+    "a${s3:prefix}b",
+    "é*ü?",
+];
+const NUMBER_VALUES: &[&str] = &["10", "-1", "1.5", "1e3", "0"];
+const DATE_VALUES: &[&str] = &[
+    "2030-01-01T00:00:00Z",
+    "2030-01-01",
+    "1893456000",
+    "2024-05-01T14:00:00+02:00",
+];
+const BOOL_VALUES: &[&str] = &["true", "FALSE", "false"];
+const BINARY_VALUES: &[&str] = &["aGk=", "aGVsbG8"];
+const IP_VALUES: &[&str] = &[
+    "10.0.0.0/8",
+    "::/0",
+    "2001:db8::1",
+    "0.0.0.0/0",
+    "192.0.2.7",
+];
+const ARN_VALUES: &[&str] = &[
+    "arn:aws:s3:::b/*",
+    "arn:aws:iam::*:user/?x",
+    "arn:::::",
+    "*",
+    "arn:aws:iam::${aws:PrincipalAccount}:user/*",
+];
+/// Anything, for request values and for the rare deliberately mistyped condition.
+const ANY_VALUES: &[&str] = &[
+    "10.0.0.1",
+    "::ffff:10.0.0.1",
+    "2001:db8::5",
+    "300.1.1.1",
+    "home/x",
+    "alice",
+    "",
+    "*",
+    "2029-01-01T00:00:00Z",
+    "1893456000",
+    "NaN",
+    "1e308",
+    "true",
+    "aGk=",
+    "arn:aws:s3:::b/k",
+    "arn:aws:iam::111122223333:user/alice",
+    "${aws:username}",
+    "é",
+];
+const OPERATORS: &[(&str, &[&str])] = &[
+    ("StringEquals", STRING_VALUES),
+    ("StringNotEquals", STRING_VALUES),
+    ("StringEqualsIgnoreCase", STRING_VALUES),
+    ("StringNotEqualsIgnoreCase", STRING_VALUES),
+    ("StringLike", STRING_VALUES),
+    ("StringNotLike", STRING_VALUES),
+    ("NumericEquals", NUMBER_VALUES),
+    ("NumericNotEquals", NUMBER_VALUES),
+    ("NumericLessThan", NUMBER_VALUES),
+    ("NumericLessThanEquals", NUMBER_VALUES),
+    ("NumericGreaterThan", NUMBER_VALUES),
+    ("NumericGreaterThanEquals", NUMBER_VALUES),
+    ("DateEquals", DATE_VALUES),
+    ("DateNotEquals", DATE_VALUES),
+    ("DateLessThan", DATE_VALUES),
+    ("DateLessThanEquals", DATE_VALUES),
+    ("DateGreaterThan", DATE_VALUES),
+    ("DateGreaterThanEquals", DATE_VALUES),
+    ("Bool", BOOL_VALUES),
+    ("BinaryEquals", BINARY_VALUES),
+    ("IpAddress", IP_VALUES),
+    ("NotIpAddress", IP_VALUES),
+    ("ArnEquals", ARN_VALUES),
+    ("ArnNotEquals", ARN_VALUES),
+    ("ArnLike", ARN_VALUES),
+    ("ArnNotLike", ARN_VALUES),
+    ("Null", BOOL_VALUES),
+    ("StringFoo", STRING_VALUES),
 ];
 const KEYS: &[&str] = &[
     "aws:SourceIp",
@@ -877,47 +937,15 @@ const KEYS: &[&str] = &[
     "s3:max-keys",
     "aws:SecureTransport",
     "s3:x-bin",
-    "nokey",
+    "aws:PrincipalArn",
 ];
-/// Values every operator family chokes on or accepts, variables and wildcards included.
-const VALUES: &[&str] = &[
-    "10.0.0.0/8",
-    "::/0",
-    "2001:db8::1",
-    "0.0.0.0/0",
-    "300.1.1.1",
-    "home/*",
-    "?",
-    "*",
-    "",
-    "${aws:username}",
-    "${aws:username, 'x''y'}",
-    "${",
-    "${*}${?}${$}",
-    "${bad key}",
-    "a${x:y}b",
-    "2030-01-01T00:00:00Z",
-    "2030-01-01",
-    "1893456000",
-    "-1",
-    "1e308",
-    "NaN",
-    "true",
-    "FALSE",
-    "aGk=",
-    "arn:aws:s3:::b/*",
-    "arn:aws:iam::*:user/?x",
-    "arn:::::",
-    "é*ü?",
-    "10",
-];
-const PRINCIPALS: &[&str] = &[
+const BUCKET_PRINCIPALS: &[&str] = &[
     r#""*""#,
     r#"{"AWS":"*"}"#,
     r#"{"AWS":"111122223333"}"#,
     r#"{"AWS":["arn:aws:iam::111122223333:user/alice","444455556666"]}"#,
+    r#"{"AWS":"arn:aws:iam::444455556666:root"}"#,
     r#"{"CanonicalUser":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}"#,
-    r#"{"AWS":"bob"}"#,
     r#"{"Service":"logging.s3.amazonaws.com"}"#,
 ];
 const ACTIONS: &[&str] = &[
@@ -925,35 +953,62 @@ const ACTIONS: &[&str] = &[
     "s3:*",
     "s3:Get*",
     "s3:?etObject",
-    "iam:CreateUser",
-    "s3:",
-    "bad",
+    "s3:ListBucket",
+    "s3:PutObject",
 ];
-const RESOURCES: &[&str] = &[
-    "*",
+const BUCKET_RESOURCES: &[&str] = &[
     "arn:aws:s3:::b",
     "arn:aws:s3:::b/*",
     "arn:aws:s3:::b/${aws:username}/*",
     "arn:aws:s3:::b/${*}?",
-    "arn:aws:s3:::other/*",
-    "arn:aws:s3:::b/${x, 'd'}",
+    "arn:aws:s3:::b/${s3:prefix, 'd'}*",
+    "arn:aws:s3:::b/k",
 ];
+const IDENTITY_RESOURCES: &[&str] = &[
+    "*",
+    "arn:aws:s3:::*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:iam::111122223333:user/${aws:username}",
+];
+/// Mistakes spliced in now and then: each makes the document invalid in a different way.
+const BROKEN_FIELDS: &[&str] = &[
+    r#""Effect":"allow""#,
+    r#""Action":[]"#,
+    r#""Action":"bad""#,
+    r#""Resource":"nope""#,
+    r#""Principal":{"AWS":"bob"}"#,
+    r#""Foo":1"#,
+    r#""Condition":{"StringEquals":[]}"#,
+];
+
+fn values_for(pool: &'static [&'static str]) -> impl Strategy<Value = Vec<&'static str>> {
+    prop_oneof![
+        9 => prop::collection::vec(prop::sample::select(pool), 1..3),
+        1 => prop::collection::vec(prop::sample::select(ANY_VALUES), 0..3),
+    ]
+}
 
 fn condition_json() -> impl Strategy<Value = String> {
     let clause = (
-        prop::sample::select(vec!["", "ForAnyValue:", "ForAllValues:"]),
-        prop::sample::select(OPERATOR_NAMES),
+        prop::sample::select(vec!["", "", "ForAnyValue:", "ForAllValues:"]),
+        prop::sample::select(OPERATORS),
         any::<bool>(),
-        prop::collection::vec(
-            (
-                prop::sample::select(KEYS),
-                prop::collection::vec(prop::sample::select(VALUES), 0..3),
-            ),
-            0..3,
-        ),
     )
-        .prop_map(|(set, op, if_exists, keys)| {
-            let name = format!("{set}{op}{}", if if_exists { "IfExists" } else { "" });
+        .prop_flat_map(|(set, (op, pool), if_exists)| {
+            let name = format!(
+                "{set}{op}{}",
+                if if_exists && op != "Null" {
+                    "IfExists"
+                } else {
+                    ""
+                }
+            );
+            (
+                Just(name),
+                prop::collection::vec((prop::sample::select(KEYS), values_for(pool)), 1..3),
+            )
+        })
+        .prop_map(|(name, keys)| {
             let keys: serde_json::Map<String, serde_json::Value> = keys
                 .into_iter()
                 .map(|(k, vs)| (k.to_string(), serde_json::json!(vs)))
@@ -966,38 +1021,60 @@ fn condition_json() -> impl Strategy<Value = String> {
     })
 }
 
-fn statement_json() -> impl Strategy<Value = String> {
+fn statement_json(kind: PolicyKind) -> impl Strategy<Value = String> {
+    let resources = match kind {
+        PolicyKind::Bucket => BUCKET_RESOURCES,
+        PolicyKind::Identity => IDENTITY_RESOURCES,
+    };
     (
-        prop::sample::select(vec![r#""Allow""#, r#""Deny""#, r#""allow""#]),
-        prop::option::of((any::<bool>(), prop::sample::select(PRINCIPALS))),
         any::<bool>(),
-        prop::collection::vec(prop::sample::select(ACTIONS), 0..3),
-        any::<bool>(),
-        prop::collection::vec(prop::sample::select(RESOURCES), 0..3),
+        (any::<bool>(), prop::sample::select(BUCKET_PRINCIPALS)),
+        (
+            any::<bool>(),
+            prop::collection::vec(prop::sample::select(ACTIONS), 1..3),
+        ),
+        (
+            any::<bool>(),
+            prop::collection::vec(prop::sample::select(resources), 1..3),
+        ),
         prop::option::of(condition_json()),
+        prop::option::weighted(0.05, prop::sample::select(BROKEN_FIELDS)),
     )
         .prop_map(
-            |(effect, principal, not_action, actions, not_resource, resources, condition)| {
-                let mut fields = vec![format!(r#""Effect":{effect}"#)];
-                if let Some((not, p)) = principal {
-                    fields.push(format!(
-                        r#""{}Principal":{p}"#,
-                        if not { "Not" } else { "" }
-                    ));
-                }
+            move |(
+                deny,
+                (not_p, principal),
+                (not_a, actions),
+                (not_r, resources),
+                condition,
+                broken,
+            )| {
                 let not = |b: bool| if b { "Not" } else { "" };
+                let mut fields = vec![format!(
+                    r#""Effect":"{}""#,
+                    if deny { "Deny" } else { "Allow" }
+                )];
+                if kind == PolicyKind::Bucket {
+                    fields.push(format!(r#""{}Principal":{principal}"#, not(not_p)));
+                }
                 fields.push(format!(
                     r#""{}Action":{}"#,
-                    not(not_action),
+                    not(not_a),
                     serde_json::json!(actions)
                 ));
                 fields.push(format!(
                     r#""{}Resource":{}"#,
-                    not(not_resource),
+                    not(not_r),
                     serde_json::json!(resources)
                 ));
                 if let Some(condition) = condition {
                     fields.push(format!(r#""Condition":{condition}"#));
+                }
+                if let Some(broken) = broken {
+                    // Replaces the field of the same name (or adds an unknown one).
+                    let name = broken.split(':').next().unwrap_or("");
+                    fields.retain(|f| !f.starts_with(name));
+                    fields.push(broken.to_string());
                 }
                 format!("{{{}}}", fields.join(","))
             },
@@ -1018,80 +1095,83 @@ fn request_strategy() -> impl Strategy<Value = GenRequest> {
         prop::sample::select(vec![
             "s3:GetObject",
             "s3:ListBucket",
-            "iam:CreateUser",
+            "s3:PutObject",
             "S3:getobject",
         ]),
         prop::sample::select(vec![
             "arn:aws:s3:::b",
             "arn:aws:s3:::b/k",
             "arn:aws:s3:::b/alice/x",
-            "*",
-            "",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b/home/x",
         ]),
         prop::collection::vec(
             (
                 prop::sample::select(KEYS),
-                prop::collection::vec(prop::sample::select(VALUES), 0..3),
+                prop::collection::vec(prop::sample::select(ANY_VALUES), 0..3),
             ),
-            0..4,
+            0..5,
         ),
     )
 }
 
+fn policy_strategy() -> impl Strategy<Value = (PolicyKind, String)> {
+    (
+        prop::sample::select(vec![PolicyKind::Bucket, PolicyKind::Identity]),
+        prop::sample::select(vec!["2012-10-17", "2008-10-17"]),
+    )
+        .prop_flat_map(|(kind, version)| {
+            prop::collection::vec(statement_json(kind), 1..4).prop_map(move |statements| {
+                (
+                    kind,
+                    format!(
+                        r#"{{"Version":"{version}","Statement":[{}]}}"#,
+                        statements.join(",")
+                    ),
+                )
+            })
+        })
+}
+
 const WHO: [Who; 7] = [Alice, Bob, Dave, RootA, RootB, Carol, Anon];
 
+/// A statement that denies every request the generator makes.
+fn with_deny_all(kind: PolicyKind, policy: &str) -> String {
+    let deny = match kind {
+        PolicyKind::Identity => r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#,
+        PolicyKind::Bucket => {
+            r#"{"Effect":"Deny","Principal":"*","Action":"*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}"#
+        }
+    };
+    match policy.strip_suffix("]}") {
+        Some(head) => format!("{head},{deny}]}}"),
+        None => policy.to_string(),
+    }
+}
+
 proptest! {
-    /// Generated policies — valid or not — never panic in parse, evaluate or is_public, and an
-    /// added deny-everything statement always wins.
+    /// Generated policies — valid or not — never panic in parse, evaluate or is_public;
+    /// evaluation is deterministic, and an added deny-everything statement always wins.
     #[test]
     fn generated_policies_never_panic(
-        version in prop::sample::select(vec!["2012-10-17", "2008-10-17"]),
-        statements in prop::collection::vec(statement_json(), 1..4),
+        (kind, policy) in policy_strategy(),
         requests in prop::collection::vec(request_strategy(), 1..4),
     ) {
-        let policy = format!(r#"{{"Version":"{version}","Statement":[{}]}}"#, statements.join(","));
-        for kind in [PolicyKind::Bucket, PolicyKind::Identity] {
-            static TOTAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-            static OKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-            static EFF: std::sync::Mutex<[usize;3]> = std::sync::Mutex::new([0;3]);
-            let t = TOTAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let parsed = PolicyDocument::parse(&policy, kind, Some("b"));
-            if t % 2000 == 1999 { eprintln!("total {t} ok {} eff {:?} last err {:?}", OKS.load(std::sync::atomic::Ordering::Relaxed), EFF.lock().unwrap(), parsed.as_ref().err()); }
-            let Ok(doc) = parsed else { continue };
-            OKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            for (who, action, resource, ctx) in &requests {
-                let facts = WHO[*who].facts();
-                let mut context = ConditionContext::default();
-                for (k, vs) in ctx { context.insert(k, vs.iter().map(|v| (*v).to_string()).collect()); }
-                let e = doc.evaluate(&EvalRequest { principal: &facts, action, resource, context: &context });
-                EFF.lock().unwrap()[match e { Effect::Allow => 0, Effect::Deny => 1, _ => 2 }] += 1;
+        let Ok(doc) = PolicyDocument::parse(&policy, kind, Some("b")) else { return Ok(()) };
+        let _ = doc.is_public();
+        let denied = PolicyDocument::parse(&with_deny_all(kind, &policy), kind, Some("b"));
+        prop_assert!(denied.is_ok(), "adding a valid statement broke parsing: {:?}", denied.err());
+        for (who, action, resource, ctx) in &requests {
+            let facts = WHO[*who].facts();
+            let mut context = ConditionContext::default();
+            for (k, vs) in ctx {
+                context.insert(k, vs.iter().map(|v| (*v).to_string()).collect());
             }
-            let _ = doc.is_public();
-            let deny_all = match kind {
-                PolicyKind::Identity => format!(
-                    r#"{{"Version":"{version}","Statement":[{},{{"Effect":"Deny","Action":"*","Resource":"*"}}]}}"#,
-                    statements.join(",")),
-                PolicyKind::Bucket => format!(
-                    r#"{{"Version":"{version}","Statement":[{},{{"Effect":"Deny","Principal":"*","Action":"*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}}]}}"#,
-                    statements.join(",")),
-            };
-            let denied = PolicyDocument::parse(&deny_all, kind, Some("b"));
-            prop_assert!(denied.is_ok(), "adding a valid statement broke parsing: {:?}", denied.err());
-            for (who, action, resource, ctx) in &requests {
-                let facts = WHO[*who].facts();
-                let mut context = ConditionContext::default();
-                for (k, vs) in ctx {
-                    context.insert(k, vs.iter().map(|v| (*v).to_string()).collect());
-                }
-                let request = EvalRequest { principal: &facts, action, resource, context: &context };
-                let first = doc.evaluate(&request);
-                prop_assert_eq!(first, doc.evaluate(&request));
-                if let Ok(denied) = &denied {
-                    let covered = kind == PolicyKind::Identity || resource.starts_with("arn:aws:s3:::b");
-                    if covered {
-                        prop_assert_eq!(denied.evaluate(&request), Effect::Deny);
-                    }
-                }
+            let request = EvalRequest { principal: &facts, action, resource, context: &context };
+            let first = doc.evaluate(&request);
+            prop_assert_eq!(first, doc.evaluate(&request));
+            if let Ok(denied) = &denied {
+                prop_assert_eq!(denied.evaluate(&request), Effect::Deny);
             }
         }
     }

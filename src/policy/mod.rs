@@ -6,6 +6,7 @@
 pub mod condition;
 pub mod document;
 pub mod eval;
+pub mod pattern;
 
 use crate::iam::Principal;
 
