@@ -511,6 +511,7 @@ fn fill() -> MetaFixture {
                 versioning: Versioning::Unversioned,
                 deleting: false,
                 tags: None,
+                policy_revision: None,
             },
         )?;
         Ok::<(), BenchError>(())

@@ -12,11 +12,12 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower::ServiceExt;
 
 use crate::chunk::{ChunkConfig, ChunkStore};
 use crate::classes::StorageClasses;
 use crate::config::Config;
-use crate::http::{AppState, router};
+use crate::http::{AppState, ClientAddr, router};
 use crate::iam::{CredentialSource, Identities, RootCredentials};
 use crate::meta::Meta;
 use crate::meta::sled_backend::SledBackend;
@@ -85,6 +86,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     let state = Arc::new(AppState {
         store: store.clone(),
         identities: Identities::new(root),
+        bucket_policies: Default::default(),
         region: config.region.clone(),
         domain: config.domain.clone(),
         secure: tls.is_some(),
@@ -121,7 +123,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown_signal = std::pin::pin!(shutdown_signal());
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 Err(err) => {
@@ -132,7 +134,12 @@ pub async fn run(config: Config) -> Result<(), String> {
             _ = &mut shutdown_signal => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut request: http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ClientAddr(peer));
+                request
+            },
+        ));
         let mut builder = http1::Builder::new();
         builder
             .keep_alive(true)

@@ -135,101 +135,6 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
     text
 }
 
-/// A private CA and a server certificate for 127.0.0.1 signed by it (rustls, which the
-/// aws-sdk-s3 side of the test uses, refuses a CA certificate used as the server's own).
-/// Returns (CA certificate for the clients, server certificate, server key).
-fn test_pki(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let ca = dir.join("ca.pem");
-    let ca_key = dir.join("ca-key.pem");
-    let csr = dir.join("server.csr");
-    let cert = dir.join("cert.pem");
-    let key = dir.join("key.pem");
-    let ext = dir.join("server.ext");
-    std::fs::write(
-        &ext,
-        "basicConstraints = critical, CA:FALSE\n\
-         keyUsage = critical, digitalSignature, keyEncipherment\n\
-         extendedKeyUsage = serverAuth\n\
-         subjectAltName = IP:127.0.0.1, DNS:localhost\n",
-    )
-    .expect("ext file");
-    let openssl = |args: &[&std::ffi::OsStr]| {
-        let output = Command::new("openssl")
-            .args(args)
-            .output()
-            .expect("openssl must be installed (scripts/test installs it)");
-        assert!(
-            output.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    let s = |x: &'static str| std::ffi::OsStr::new(x);
-    openssl(&[
-        s("req"),
-        s("-x509"),
-        s("-newkey"),
-        s("rsa:2048"),
-        s("-nodes"),
-        s("-days"),
-        s("2"),
-        s("-subj"),
-        s("/CN=strata test CA"),
-        s("-keyout"),
-        ca_key.as_os_str(),
-        s("-out"),
-        ca.as_os_str(),
-    ]);
-    openssl(&[
-        s("req"),
-        s("-newkey"),
-        s("rsa:2048"),
-        s("-nodes"),
-        s("-subj"),
-        s("/CN=127.0.0.1"),
-        s("-keyout"),
-        key.as_os_str(),
-        s("-out"),
-        csr.as_os_str(),
-    ]);
-    openssl(&[
-        s("x509"),
-        s("-req"),
-        s("-in"),
-        csr.as_os_str(),
-        s("-CA"),
-        ca.as_os_str(),
-        s("-CAkey"),
-        ca_key.as_os_str(),
-        s("-set_serial"),
-        s("2"),
-        s("-days"),
-        s("2"),
-        s("-extfile"),
-        ext.as_os_str(),
-        s("-out"),
-        cert.as_os_str(),
-    ]);
-    (ca, cert, key)
-}
-
-/// An https server; returns it with the CA certificate its clients must trust.
-fn start_tls_server(certs: &Path) -> (TestServer, PathBuf) {
-    let (ca, cert, key) = test_pki(certs);
-    let server = TestServer::start_with(&[
-        "--tls-cert",
-        cert.to_str().expect("cert path"),
-        "--tls-key",
-        key.to_str().expect("key path"),
-    ]);
-    assert!(
-        server.endpoint.starts_with("https://"),
-        "{}",
-        server.endpoint
-    );
-    (server, ca)
-}
-
 /// Every regular file under `root`, as sorted paths relative to it.
 fn files_under(root: &Path) -> Vec<PathBuf> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
@@ -896,7 +801,7 @@ fn terraform_s3_backend_state_and_lockfile_over_http() {
 #[test]
 fn terraform_s3_backend_state_and_lockfile_over_https_with_custom_ca_bundle() {
     let certs = tempfile::tempdir().expect("cert dir");
-    let (server, ca) = start_tls_server(certs.path());
+    let (server, ca) = common::start_https_server(certs.path());
     terraform_scenario(&server, Some(&ca));
 }
 

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::delete_objects::DeleteObjectsOutput;
 use aws_sdk_s3::operation::put_object::{PutObjectError, PutObjectOutput};
 use aws_sdk_s3::primitives::ByteStream;
@@ -24,31 +24,12 @@ use aws_sdk_s3::types::{
 };
 use base64::Engine;
 use common::{
-    RawResponse, TestServer, pattern, raw_exchange, set_versioning, signed_request, xml_value,
+    RawResponse, TestServer, assert_raw_error, assert_sdk_error, pattern, raw_exchange,
+    set_versioning, signed_request, xml_value,
 };
 
 // ---------------------------------------------------------------------------------------------
 // Steps the tests repeat.
-
-/// The status and `<Code>` of an SDK error.
-fn assert_sdk_error<E: ProvideErrorMetadata + std::fmt::Debug>(
-    err: &SdkError<E, HttpResponse>,
-    status: u16,
-    code: &str,
-) {
-    assert_eq!(
-        err.raw_response().map(|r| r.status().as_u16()),
-        Some(status),
-        "{err:?}"
-    );
-    assert_eq!(err.code(), Some(code), "{err:?}");
-}
-
-/// The status and `<Code>` of a raw response.
-fn assert_raw_error(response: &RawResponse, status: u16, code: &str) {
-    assert_eq!(response.status, status, "{}", response.body_text());
-    assert_eq!(response.error_code(), code, "{}", response.body_text());
-}
 
 /// A signed request with no extra headers.
 fn send(server: &TestServer, method: &str, path_and_query: &str, body: &[u8]) -> RawResponse {

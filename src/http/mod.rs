@@ -17,11 +17,18 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Arc<Store>,
     pub identities: Identities,
+    /// Parsed bucket policies (`policy::BucketPolicies`).
+    pub bucket_policies: crate::policy::BucketPolicies,
     pub region: String,
     pub domain: Option<String>,
     /// Whether this listener is TLS (feeds `aws:SecureTransport`).
     pub secure: bool,
 }
+
+/// The TCP peer of a request's connection (request extension set by `server`), for
+/// `aws:SourceIp`.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::SocketAddr);
 
 pub fn router(state: Arc<AppState>) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(state)

@@ -17,13 +17,18 @@ use crate::auth::SecretLookup;
 pub const ROOT_ACCOUNT_ID: &str =
     "7374726174612d726f6f742d6163636f756e742d63616e6f6e6963616c2d6964";
 pub const ROOT_DISPLAY_NAME: &str = "strata-root";
+/// The 12-digit account id of the root account (what policies name: `arn:aws:iam::<id>:root`).
+pub const ROOT_ACCOUNT_NUMBER: &str = "000000000001";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     Anonymous,
     /// The root user of an account: may do anything with what the account owns.
     Root {
+        /// Canonical user id (64 hex): what owns buckets and objects.
         account_id: String,
+        /// The 12-digit account id policies name.
+        account_number: String,
     },
 }
 
@@ -31,7 +36,14 @@ impl Principal {
     pub fn account_id(&self) -> Option<&str> {
         match self {
             Principal::Anonymous => None,
-            Principal::Root { account_id } => Some(account_id),
+            Principal::Root { account_id, .. } => Some(account_id),
+        }
+    }
+
+    pub fn account_number(&self) -> Option<&str> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Root { account_number, .. } => Some(account_number),
         }
     }
 }
@@ -135,6 +147,7 @@ impl Identities {
     pub fn principal_for(&self, access_key: &str) -> Option<Principal> {
         (access_key == self.root.access_key).then(|| Principal::Root {
             account_id: ROOT_ACCOUNT_ID.to_string(),
+            account_number: ROOT_ACCOUNT_NUMBER.to_string(),
         })
     }
 }

@@ -39,6 +39,13 @@ fn push_escaped(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(&TERMINATOR);
 }
 
+/// BucketConfigs tree: `bucket 0x00 name` (name: `policy`, ...).
+pub fn bucket_config(bucket: &str, name: &str) -> Vec<u8> {
+    let mut out = bucket_prefix(bucket);
+    out.extend_from_slice(name.as_bytes());
+    out
+}
+
 /// Versions tree prefix of one key: `bucket 0x00 escaped(key) 0x00 0x01`.
 pub fn versions_of(bucket: &str, key: &str) -> Vec<u8> {
     let mut out = bucket_prefix(bucket);

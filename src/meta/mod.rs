@@ -37,10 +37,13 @@ pub enum Tree {
     NullVersions,
     /// bucket/shard → version accounting counters (`store::usage`).
     Usage,
+    /// bucket/name → a bucket configuration document (the bucket policy), read only when the
+    /// revision stamped in the bucket record changes.
+    BucketConfigs,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 10] = [
+    pub const ALL: [Tree; 11] = [
         Tree::Buckets,
         Tree::Objects,
         Tree::Versions,
@@ -51,6 +54,7 @@ impl Tree {
         Tree::Gc,
         Tree::NullVersions,
         Tree::Usage,
+        Tree::BucketConfigs,
     ];
 
     pub fn name(self) -> &'static str {
@@ -65,6 +69,7 @@ impl Tree {
             Tree::Gc => "gc",
             Tree::NullVersions => "null_versions",
             Tree::Usage => "usage",
+            Tree::BucketConfigs => "bucket_configs",
         }
     }
 

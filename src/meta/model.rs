@@ -36,6 +36,11 @@ pub struct BucketRecord {
     /// Bucket tags (PutBucketTagging); None = no tag set (GetBucketTagging answers NoSuchTagSet).
     #[serde(default)]
     pub tags: Option<Vec<(String, String)>>,
+    /// Revision of the bucket policy stored in `Tree::BucketConfigs`; None = no policy. Kept
+    /// here (not the text) so the record every request reads stays small, and caches of the
+    /// parsed policy know when to reload.
+    #[serde(default)]
+    pub policy_revision: Option<u64>,
 }
 
 /// Headers stored with an object and returned on GET/HEAD.

@@ -97,6 +97,10 @@ impl Pattern {
             .collect()
     }
 
+    pub(super) fn has_variables(&self) -> bool {
+        self.pieces.iter().any(|p| matches!(p, Piece::Var { .. }))
+    }
+
     /// No wildcard, no variable and no literal `*`/`?`: one fixed value (for `is_public`).
     pub(super) fn is_fixed(&self) -> bool {
         self.pieces.iter().all(|piece| match piece {
@@ -174,11 +178,23 @@ fn parse_variable(s: &str) -> Option<(Variable, usize)> {
 /// case-insensitively (actions). Backtracks only to the last `*`, so it is O(len × tokens) —
 /// no exponential blow-up on hostile patterns.
 pub(super) fn glob(toks: &[Tok<'_>], value: &str, fold_ascii: bool) -> bool {
+    glob_with(toks.len(), |i| toks[i], value, fold_ascii)
+}
+
+/// [`glob`] over `count` tokens produced on demand, so a pattern without variables is matched
+/// straight from its pieces, without building a token list per request.
+fn glob_with<'t>(
+    count: usize,
+    token: impl Fn(usize) -> Tok<'t>,
+    value: &str,
+    fold_ascii: bool,
+) -> bool {
     let (mut t, mut v) = (0usize, 0usize);
     // After a `*`: the token index following it and the value position it has consumed up to.
     let mut star: Option<(usize, usize)> = None;
     loop {
-        if let Some(tok) = toks.get(t) {
+        if t < count {
+            let tok = token(t);
             let rest = value.get(v..).unwrap_or("");
             let advanced = match tok {
                 Tok::Star => {
@@ -226,9 +242,24 @@ pub(crate) fn pattern_matches(
     value: &str,
     fold: bool,
 ) -> bool {
-    pattern
-        .resolve(keys)
-        .is_some_and(|toks| glob(&toks, value, fold))
+    if pattern.has_variables() {
+        return pattern
+            .resolve(keys)
+            .is_some_and(|toks| glob(&toks, value, fold));
+    }
+    let pieces = &pattern.pieces;
+    glob_with(
+        pieces.len(),
+        |i| match &pieces[i] {
+            Piece::Lit(s) => Tok::Lit(s),
+            Piece::Star => Tok::Star,
+            Piece::One => Tok::One,
+            // Unreachable: `has_variables` is false.
+            Piece::Var { .. } => Tok::Lit(""),
+        },
+        value,
+        fold,
+    )
 }
 
 /// ARN condition operators: the six colon-separated parts (the last keeps any further colons)

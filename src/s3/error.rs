@@ -94,7 +94,8 @@ fn status_of(code: &str) -> StatusCode {
         | "MaxPostPreDataLengthExceeded"
         | "InvalidPartNumber"
         | "InvalidContinuationToken"
-        | "IllegalVersioningConfigurationException" => S::BAD_REQUEST,
+        | "IllegalVersioningConfigurationException"
+        | "MalformedPolicy" => S::BAD_REQUEST,
         "NotImplemented" => S::NOT_IMPLEMENTED,
         "ServiceUnavailable" => S::SERVICE_UNAVAILABLE,
         "SlowDown" => S::SERVICE_UNAVAILABLE,

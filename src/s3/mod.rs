@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod ops;
+pub mod policy_context;
 pub mod request;
 pub mod route;
 pub mod xml;
@@ -27,7 +28,7 @@ use self::request::{RequestBody, S3Request};
 use self::route::RouteInput;
 use crate::http::AppState;
 use crate::iam::Principal;
-use crate::policy::{self, Decision, RequestContext, Resource};
+use crate::policy::{self, Decision, Resource};
 
 pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3Result<Response> {
     let (parts, body) = request.into_parts();
@@ -56,7 +57,6 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
         SystemTime::now(),
     )?;
     let principal = principal_of(app, verified.access_key.as_deref())?;
-
     let s3_request = S3Request {
         operation,
         method: parts.method,
@@ -65,6 +65,13 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
         query,
         headers: parts.headers,
         principal,
+        client_ip: parts
+            .extensions
+            .get::<crate::http::ClientAddr>()
+            .map(|addr| addr.0.ip()),
+        secure: app.secure,
+        received: SystemTime::now(),
+        policy_keys: Default::default(),
         request_id: request_id.to_string(),
         trailer_algorithm: match &verified.payload {
             crate::auth::PayloadCheck::Chunked(chunked) => chunked.trailer(),
@@ -72,14 +79,20 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
         },
     };
     // A browser POST carries its credentials in the form: PostObject authenticates and
-    // authorizes itself once it has read the form fields.
-    if s3_request.operation != route::Operation::PostObject {
+    // authorizes itself once it has read the form fields. DeleteObjects authorizes each key.
+    if !matches!(
+        s3_request.operation,
+        route::Operation::PostObject | route::Operation::DeleteObjects
+    ) {
         check_access(
             app,
             &s3_request.principal,
-            s3_request.operation.action(),
+            s3_request
+                .operation
+                .action_for(s3_request.query("versionId").is_some()),
             s3_request.bucket.as_deref(),
             s3_request.key.as_deref(),
+            &s3_request,
         )?;
     }
 
@@ -101,28 +114,67 @@ pub(crate) fn principal_of(app: &AppState, access_key: Option<&str>) -> S3Result
     }
 }
 
+static NO_CONDITIONS: std::sync::LazyLock<policy::ConditionContext> =
+    std::sync::LazyLock::new(Default::default);
+
+/// The parsed policy of `bucket` at `revision`, from the cache or the store.
+pub(crate) fn stored_policy(
+    app: &AppState,
+    bucket: &str,
+    revision: u64,
+) -> S3Result<std::sync::Arc<crate::policy::document::PolicyDocument>> {
+    app.bucket_policies
+        .get(bucket, revision, || {
+            app.store
+                .bucket_policy(bucket)?
+                .ok_or_else(|| S3Error::internal(format!("the policy of {bucket} is missing")))
+        })
+        .map_err(|e| match e {
+            policy::CachedPolicyError::Load(err) => err,
+            policy::CachedPolicyError::Parse(err) => S3Error::internal(format!(
+                "the stored policy of {bucket} does not parse: {err}"
+            )),
+        })
+}
+
 /// The one authorization check of the S3 layer: `action` on the service, a bucket or an object
-/// (copy sources and browser uploads call it too, for the resource they touch).
+/// (copy sources, browser uploads and each key of DeleteObjects call it too, for the resource
+/// they touch), under the bucket's policy if it has one.
 pub(crate) fn check_access(
     app: &AppState,
     principal: &Principal,
     action: &str,
     bucket: Option<&str>,
     key: Option<&str>,
+    request: &S3Request,
 ) -> S3Result<()> {
-    let owner = bucket
-        .and_then(|b| app.store.bucket(b).ok())
-        .map(|b| b.owner);
-    let owner = owner.as_deref();
+    let record = bucket.and_then(|b| app.store.bucket(b).ok());
+    let owner = record.as_ref().map(|b| b.owner.as_str());
     let resource = match (bucket, key) {
         (None, _) => Resource::Service,
         (Some(name), None) => Resource::Bucket { name, owner },
         (Some(bucket), Some(key)) => Resource::Object { bucket, key, owner },
     };
-    let context = RequestContext {
-        secure_transport: app.secure,
+    let bucket_policy = match (&record, bucket) {
+        (Some(record), Some(name)) => match record.policy_revision {
+            Some(revision) => Some(stored_policy(app, name, revision)?),
+            None => None,
+        },
+        _ => None,
     };
-    match policy::authorize(principal, action, &resource, &context) {
+    let decision = policy::authorize(&policy::Request {
+        principal,
+        action,
+        resource: &resource,
+        // Built only when a policy will read it: most buckets have none.
+        context: if bucket_policy.is_some() {
+            request.conditions()
+        } else {
+            &NO_CONDITIONS
+        },
+        bucket_policy: bucket_policy.as_deref(),
+    });
+    match decision {
         Decision::Allow => Ok(()),
         Decision::Deny => Err(S3Error::access_denied()),
     }

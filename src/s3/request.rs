@@ -22,6 +22,13 @@ pub struct S3Request {
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub principal: Principal,
+    /// The TCP peer (`aws:SourceIp`).
+    pub client_ip: Option<std::net::IpAddr>,
+    /// Whether it came over TLS (`aws:SecureTransport`).
+    pub secure: bool,
+    pub received: std::time::SystemTime,
+    /// The request's condition keys for policies, built on first use ([`S3Request::conditions`]).
+    pub policy_keys: std::sync::OnceLock<crate::policy::ConditionContext>,
     pub request_id: String,
     /// The algorithm of an aws-chunked trailing checksum (`x-amz-trailer`), already verified
     /// against the body by `auth` as it streams.
@@ -29,6 +36,20 @@ pub struct S3Request {
 }
 
 impl S3Request {
+    /// The condition keys bucket policies evaluate (`s3::policy_context`).
+    pub fn conditions(&self) -> &crate::policy::ConditionContext {
+        self.policy_keys.get_or_init(|| {
+            super::policy_context::condition_context(&super::policy_context::RequestFacts {
+                client_ip: self.client_ip,
+                secure: self.secure,
+                headers: &self.headers,
+                query: &self.query,
+                operation: self.operation,
+                now: self.received,
+            })
+        })
+    }
+
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query
             .iter()

@@ -51,6 +51,9 @@ pub enum Operation {
     /// "not configured" error (NoSuchBucketPolicy, NoSuchCORSConfiguration, ...), which is the
     /// truth for every bucket here and what probing clients (s3cmd info, rclone) expect.
     GetBucketPolicy,
+    PutBucketPolicy,
+    DeleteBucketPolicy,
+    GetBucketPolicyStatus,
     GetBucketCors,
     GetBucketWebsite,
     GetBucketLifecycle,
@@ -60,6 +63,22 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// The IAM action of this operation on a specific version (`versionId` given), where AWS
+    /// names it differently; otherwise [`Operation::action`].
+    pub fn action_for(self, versioned: bool) -> &'static str {
+        use Operation::*;
+        match (self, versioned) {
+            (GetObject | HeadObject, true) => "s3:GetObjectVersion",
+            (DeleteObject, true) => "s3:DeleteObjectVersion",
+            (GetObjectTagging, true) => "s3:GetObjectVersionTagging",
+            (PutObjectTagging, true) => "s3:PutObjectVersionTagging",
+            (DeleteObjectTagging, true) => "s3:DeleteObjectVersionTagging",
+            (GetObjectAcl, true) => "s3:GetObjectVersionAcl",
+            (GetObjectAttributes, true) => "s3:GetObjectVersionAttributes",
+            _ => self.action(),
+        }
+    }
+
     /// The IAM action name, for authorization and logs.
     pub fn action(self) -> &'static str {
         use Operation::*;
@@ -91,6 +110,9 @@ impl Operation {
             ListObjectVersions => "s3:ListBucketVersions",
             GetBucketUsage => "strata:GetBucketUsage",
             GetBucketPolicy => "s3:GetBucketPolicy",
+            PutBucketPolicy => "s3:PutBucketPolicy",
+            DeleteBucketPolicy => "s3:DeleteBucketPolicy",
+            GetBucketPolicyStatus => "s3:GetBucketPolicyStatus",
             GetBucketCors => "s3:GetBucketCORS",
             GetBucketWebsite => "s3:GetBucketWebsite",
             GetBucketLifecycle => "s3:GetLifecycleConfiguration",
@@ -111,6 +133,13 @@ const BUCKET_ROUTES: &[(Method, &str, Operation)] = &[
     (Method::GET, "versions", Operation::ListObjectVersions),
     (Method::GET, "x-strata-usage", Operation::GetBucketUsage),
     (Method::GET, "policy", Operation::GetBucketPolicy),
+    (Method::PUT, "policy", Operation::PutBucketPolicy),
+    (Method::DELETE, "policy", Operation::DeleteBucketPolicy),
+    (
+        Method::GET,
+        "policyStatus",
+        Operation::GetBucketPolicyStatus,
+    ),
     (Method::GET, "cors", Operation::GetBucketCors),
     (Method::GET, "website", Operation::GetBucketWebsite),
     (Method::GET, "lifecycle", Operation::GetBucketLifecycle),
@@ -308,7 +337,9 @@ mod tests {
                 Ok(ListObjectVersions),
             ),
             ("GET /b?policy", Ok(GetBucketPolicy)),
-            ("PUT /b?policy", Ok(NotImplemented("policy"))),
+            ("PUT /b?policy", Ok(PutBucketPolicy)),
+            ("DELETE /b?policy", Ok(DeleteBucketPolicy)),
+            ("GET /b?policyStatus", Ok(GetBucketPolicyStatus)),
             ("GET /b?acl", Ok(GetBucketAcl)),
             ("GET /b?cors", Ok(GetBucketCors)),
             ("GET /b?website", Ok(GetBucketWebsite)),

@@ -562,3 +562,141 @@ pub fn assert_newest_is_latest(versions: &[aws_sdk_s3::types::ObjectVersion]) {
         "newest first, and only it is latest: {versions:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Access control: anonymous requests, error assertions, an HTTPS server.
+
+/// An anonymous request as raw bytes, ready for `raw_exchange`: no `Authorization` header, no
+/// signature, nothing but a `host` and the `extra` headers.
+pub fn unsigned_request(
+    method: &str,
+    addr: &str,
+    path_and_query: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut headers = vec![("host".to_string(), addr.to_string())];
+    headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    raw_request(method, path_and_query, &headers, body)
+}
+
+/// The status and `<Code>` of a raw error response.
+pub fn assert_raw_error(response: &RawResponse, status: u16, code: &str) {
+    assert_eq!(response.status, status, "{}", response.body_text());
+    assert_eq!(response.error_code(), code, "{}", response.body_text());
+}
+
+/// The HTTP status and S3 error code of an SDK error.
+pub fn assert_sdk_error<E>(
+    err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    status: u16,
+    code: &str,
+) where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug,
+{
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    assert_eq!(
+        err.raw_response().map(|r| r.status().as_u16()),
+        Some(status),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), Some(code), "{err:?}");
+}
+
+/// A private CA and a server certificate for 127.0.0.1 signed by it, made with `openssl`
+/// (rustls, which aws-sdk-s3 uses, refuses a CA certificate used as the server's own).
+/// Returns (CA certificate for clients, server certificate, server key).
+pub fn https_test_pki(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let ca = dir.join("ca.pem");
+    let ca_key = dir.join("ca-key.pem");
+    let csr = dir.join("server.csr");
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    let ext = dir.join("server.ext");
+    std::fs::write(
+        &ext,
+        "basicConstraints = critical, CA:FALSE\n\
+         keyUsage = critical, digitalSignature, keyEncipherment\n\
+         extendedKeyUsage = serverAuth\n\
+         subjectAltName = IP:127.0.0.1, DNS:localhost\n",
+    )
+    .expect("ext file");
+    let path = |p: &PathBuf| p.to_str().expect("utf-8 path").to_string();
+    let openssl = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl must be installed (scripts/test installs it)");
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let (ca_s, ca_key_s, csr_s) = (path(&ca), path(&ca_key), path(&csr));
+    let (cert_s, key_s, ext_s) = (path(&cert), path(&key), path(&ext));
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=strata test CA",
+        "-keyout",
+        &ca_key_s,
+        "-out",
+        &ca_s,
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        &key_s,
+        "-out",
+        &csr_s,
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr_s,
+        "-CA",
+        &ca_s,
+        "-CAkey",
+        &ca_key_s,
+        "-set_serial",
+        "2",
+        "-days",
+        "2",
+        "-extfile",
+        &ext_s,
+        "-out",
+        &cert_s,
+    ]);
+    (ca, cert, key)
+}
+
+/// A server that speaks HTTPS only, with certificates made in `certs`; returns it with the CA
+/// certificate its clients must trust (`s3_client(&server.endpoint, Some(&ca))`).
+pub fn start_https_server(certs: &Path) -> (TestServer, PathBuf) {
+    let (ca, cert, key) = https_test_pki(certs);
+    let server = TestServer::start_with(&[
+        "--tls-cert",
+        cert.to_str().expect("cert path"),
+        "--tls-key",
+        key.to_str().expect("key path"),
+    ]);
+    assert!(
+        server.endpoint.starts_with("https://"),
+        "{}",
+        server.endpoint
+    );
+    (server, ca)
+}

@@ -53,7 +53,6 @@ pub async fn not_configured(
 ) -> S3Result<Response> {
     let bucket = app.store.bucket(request.bucket()?)?;
     let (code, message) = match what {
-        Unconfigured::Policy => ("NoSuchBucketPolicy", "The bucket policy does not exist"),
         Unconfigured::Cors => (
             "NoSuchCORSConfiguration",
             "The CORS configuration does not exist",
@@ -76,7 +75,6 @@ pub async fn not_configured(
 
 #[derive(Debug, Clone, Copy)]
 pub enum Unconfigured {
-    Policy,
     Cors,
     Website,
     Lifecycle,

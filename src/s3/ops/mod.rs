@@ -4,6 +4,7 @@
 
 mod bucket;
 mod bucket_config;
+mod bucket_policy;
 mod checksums;
 mod list;
 mod multipart;
@@ -62,7 +63,10 @@ pub async fn execute(
         PutBucketVersioning => versioning::put_versioning(app, request, body).await,
         ListObjectVersions => versioning::list_object_versions(app, request).await,
         GetBucketUsage => versioning::get_bucket_usage(app, request).await,
-        GetBucketPolicy => bucket_config::not_configured(app, request, Unconfigured::Policy).await,
+        GetBucketPolicy => bucket_policy::get_bucket_policy(app, request).await,
+        PutBucketPolicy => bucket_policy::put_bucket_policy(app, request, body).await,
+        DeleteBucketPolicy => bucket_policy::delete_bucket_policy(app, request).await,
+        GetBucketPolicyStatus => bucket_policy::get_bucket_policy_status(app, request).await,
         GetBucketCors => bucket_config::not_configured(app, request, Unconfigured::Cors).await,
         GetBucketWebsite => {
             bucket_config::not_configured(app, request, Unconfigured::Website).await

@@ -16,6 +16,7 @@ use crate::meta::model::{ContentHeaders, ObjectAttributes, ObjectData, ObjectVer
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request, read_small_body};
 use crate::s3::xml::{self, XmlWriter};
+use crate::store::StoreError;
 use crate::store::object::{MAX_PUT_SIZE, PutInput, WriteCondition};
 use crate::store::versions::VersionSelector;
 
@@ -201,7 +202,21 @@ pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Re
     }
     let conditions = Conditions::parse(request)?;
     let selector = selector(request)?;
-    let version = app.store.version(bucket, key, selector)?;
+    let version = match app.store.version(bucket, key, selector) {
+        Err(StoreError::NoSuchKey(key)) => {
+            // Without s3:ListBucket a caller may not learn whether a key exists (AWS: 403).
+            crate::s3::check_access(
+                app,
+                &request.principal,
+                "s3:ListBucket",
+                Some(bucket),
+                None,
+                request,
+            )?;
+            return Err(StoreError::NoSuchKey(key).into());
+        }
+        other => other?,
+    };
 
     match conditions.evaluate(&version.etag, version.last_modified_ms) {
         Outcome::Proceed => {}
@@ -446,8 +461,22 @@ pub async fn delete_objects(
             return Err(S3Error::malformed_xml());
         };
         let requested_version = object.child_text("VersionId");
+        let action = if requested_version.is_some() {
+            "s3:DeleteObjectVersion"
+        } else {
+            "s3:DeleteObject"
+        };
         let result = if key.len() > crate::http::addressing::MAX_KEY_BYTES {
             Err(S3Error::new("KeyTooLongError", "Your key is too long"))
+        } else if let Err(denied) = crate::s3::check_access(
+            app,
+            &request.principal,
+            action,
+            Some(bucket),
+            Some(key),
+            request,
+        ) {
+            Err(denied)
         } else {
             match VersionSelector::parse(requested_version) {
                 Ok(selector) => app

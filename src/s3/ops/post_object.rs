@@ -99,7 +99,14 @@ pub async fn post_object(
     if key.len() > crate::http::addressing::MAX_KEY_BYTES {
         return Err(S3Error::new("KeyTooLongError", "Your key is too long"));
     }
-    crate::s3::check_access(app, &principal, "s3:PutObject", Some(bucket), Some(key))?;
+    crate::s3::check_access(
+        app,
+        &principal,
+        "s3:PutObject",
+        Some(bucket),
+        Some(key),
+        request,
+    )?;
 
     let storage_class = field(&fields, "x-amz-storage-class")
         .unwrap_or(DEFAULT_CLASS)

@@ -69,12 +69,18 @@ fn source_version(
     request: &S3Request,
     source: &CopySource,
 ) -> S3Result<ObjectVersion> {
+    let action = if source.version.is_latest() {
+        "s3:GetObject"
+    } else {
+        "s3:GetObjectVersion"
+    };
     crate::s3::check_access(
         app,
         &request.principal,
-        "s3:GetObject",
+        action,
         Some(&source.bucket),
         Some(&source.key),
+        request,
     )?;
     let version = match app
         .store

@@ -1,0 +1,81 @@
+//! Bucket policies: Put/Get/DeleteBucketPolicy and GetBucketPolicyStatus. The document is
+//! validated by the policy engine before it is stored (so a stored policy always parses), and
+//! stored as sent, which is what GetBucketPolicy returns.
+
+use axum::body::Body;
+use axum::response::Response;
+use http::{HeaderValue, StatusCode};
+
+use super::{empty_response, xml_response};
+use crate::http::AppState;
+use crate::policy::document::{PolicyDocument, PolicyKind};
+use crate::s3::error::{S3Error, S3Result};
+use crate::s3::request::{RequestBody, S3Request, read_small_body};
+use crate::s3::xml::XmlWriter;
+
+/// AWS's limit on a bucket policy; a little slack is read so that an oversized one is refused
+/// with the policy error rather than as an oversized request body.
+const MAX_POLICY_BODY: usize = 64 * 1024;
+
+fn no_policy(bucket: &str) -> S3Error {
+    S3Error::new("NoSuchBucketPolicy", "The bucket policy does not exist")
+        .with("BucketName", bucket)
+}
+
+pub async fn put_bucket_policy(
+    app: &AppState,
+    request: &S3Request,
+    body: &mut RequestBody,
+) -> S3Result<Response> {
+    let bucket = request.bucket()?;
+    app.store.bucket(bucket)?;
+    let document = read_small_body(body, MAX_POLICY_BODY).await?;
+    let text = std::str::from_utf8(&document)
+        .map_err(|_| S3Error::new("MalformedPolicy", "Policies must be valid JSON"))?;
+    PolicyDocument::parse(text, PolicyKind::Bucket, Some(bucket))
+        .map_err(|e| S3Error::new("MalformedPolicy", e.message))?;
+    app.store
+        .set_bucket_policy(bucket, Some(text.to_string()))
+        .await?;
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+pub async fn get_bucket_policy(app: &AppState, request: &S3Request) -> S3Result<Response> {
+    let bucket = request.bucket()?;
+    app.store.bucket(bucket)?;
+    let text = app
+        .store
+        .bucket_policy(bucket)?
+        .ok_or_else(|| no_policy(bucket))?;
+    let mut response = Response::new(Body::from(text));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+pub async fn delete_bucket_policy(app: &AppState, request: &S3Request) -> S3Result<Response> {
+    let bucket = request.bucket()?;
+    app.store.set_bucket_policy(bucket, None).await?;
+    app.bucket_policies.forget(bucket);
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+pub async fn get_bucket_policy_status(app: &AppState, request: &S3Request) -> S3Result<Response> {
+    let bucket = request.bucket()?;
+    let revision = app
+        .store
+        .bucket(bucket)?
+        .policy_revision
+        .ok_or_else(|| no_policy(bucket))?;
+    let policy = crate::s3::stored_policy(app, bucket, revision)?;
+    let mut out = XmlWriter::document();
+    out.root("PolicyStatus");
+    out.elem(
+        "IsPublic",
+        if policy.is_public() { "true" } else { "false" },
+    );
+    out.close("PolicyStatus");
+    Ok(xml_response(StatusCode::OK, out.finish()))
+}
