@@ -855,3 +855,47 @@ async fn deny_delete_object_version_refuses_permanent_deletes_only() {
         b"entry"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// x-amz-expected-bucket-owner.
+
+#[tokio::test]
+async fn expected_bucket_owner_must_match_the_owning_account() {
+    let (server, s3) = server_with_bucket("owned").await;
+    common::put(&s3, "owned", "src", b"payload".to_vec()).await;
+    let send = |method: &str, path: &str, headers: &[(&str, &str)]| {
+        common::raw_exchange(
+            &server.addr,
+            &common::signed_request(method, &server.addr, path, headers, b""),
+        )
+    };
+    let mine = [("x-amz-expected-bucket-owner", "000000000001")];
+    let theirs = [("x-amz-expected-bucket-owner", "111122223333")];
+    assert_eq!(send("GET", "/owned/src", &mine).status, 200);
+    assert_eq!(send("GET", "/owned?list-type=2", &mine).status, 200);
+    common::assert_raw_error(&send("GET", "/owned/src", &theirs), 403, "AccessDenied");
+    common::assert_raw_error(&send("PUT", "/owned/other", &theirs), 403, "AccessDenied");
+    common::assert_raw_error(
+        &send("GET", "/owned?list-type=2", &theirs),
+        403,
+        "AccessDenied",
+    );
+    assert_eq!(
+        send("GET", "/owned/other", &mine).status,
+        404,
+        "the refused PUT stored nothing"
+    );
+
+    let copy = |owner: &str| {
+        send(
+            "PUT",
+            "/owned/copy",
+            &[
+                ("x-amz-copy-source", "/owned/src"),
+                ("x-amz-source-expected-bucket-owner", owner),
+            ],
+        )
+    };
+    common::assert_raw_error(&copy("111122223333"), 403, "AccessDenied");
+    assert_eq!(copy("000000000001").status, 200);
+}

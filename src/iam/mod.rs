@@ -152,6 +152,12 @@ impl Identities {
     }
 }
 
+/// The 12-digit account id of the account with canonical id `canonical_id` (what
+/// `x-amz-expected-bucket-owner` names). One account exists today.
+pub fn account_number_of(canonical_id: &str) -> Option<&'static str> {
+    (canonical_id == ROOT_ACCOUNT_ID).then_some(ROOT_ACCOUNT_NUMBER)
+}
+
 impl SecretLookup for Identities {
     fn secret_key(&self, access_key: &str) -> Option<String> {
         (access_key == self.root.access_key).then(|| self.root.secret_key.clone())

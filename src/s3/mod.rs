@@ -57,6 +57,13 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
         SystemTime::now(),
     )?;
     let principal = principal_of(app, verified.access_key.as_deref())?;
+    if let (Some(bucket), Some(expected)) = (
+        target.bucket.as_deref(),
+        parts.headers.get("x-amz-expected-bucket-owner"),
+    ) && operation != route::Operation::CreateBucket
+    {
+        check_expected_owner(app, bucket, expected.to_str().unwrap_or_default())?;
+    }
     let s3_request = S3Request {
         operation,
         method: parts.method,
@@ -135,6 +142,18 @@ pub(crate) fn stored_policy(
                 "the stored policy of {bucket} does not parse: {err}"
             )),
         })
+}
+
+/// `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for a copy source):
+/// when the bucket exists and another account owns it, the request is refused with 403, so a
+/// client never writes into (or reads from) a bucket someone else took over.
+pub(crate) fn check_expected_owner(app: &AppState, bucket: &str, expected: &str) -> S3Result<()> {
+    match app.store.bucket(bucket) {
+        Ok(record) if crate::iam::account_number_of(&record.owner) != Some(expected) => {
+            Err(S3Error::access_denied())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The one authorization check of the S3 layer: `action` on the service, a bucket or an object

@@ -82,6 +82,9 @@ fn source_version(
         Some(&source.key),
         request,
     )?;
+    if let Some(expected) = request.header("x-amz-source-expected-bucket-owner") {
+        crate::s3::check_expected_owner(app, &source.bucket, expected)?;
+    }
     let version = match app
         .store
         .version(&source.bucket, &source.key, source.version)
