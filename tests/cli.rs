@@ -76,36 +76,6 @@ impl<'a> Cli<'a> {
     }
 }
 
-fn self_signed_cert(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let cert = dir.join("cert.pem");
-    let key = dir.join("key.pem");
-    let status = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-        ])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl must be installed (scripts/test installs it)");
-    assert!(
-        status.status.success(),
-        "openssl: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    (cert, key)
-}
-
 fn files_equal(a: &Path, b: &Path) -> bool {
     std::fs::read(a).expect("read a") == std::fs::read(b).expect("read b")
 }
@@ -241,18 +211,11 @@ fn aws_cli_end_to_end_over_http() {
 #[test]
 fn aws_cli_end_to_end_over_https_with_aws_chunked_trailers() {
     let certs = tempfile::tempdir().expect("cert dir");
-    let (cert, key) = self_signed_cert(certs.path());
-    let server = TestServer::start_with(&[
-        "--tls-cert",
-        cert.to_str().expect("cert path"),
-        "--tls-key",
-        key.to_str().expect("key path"),
-    ]);
-    assert!(server.endpoint.starts_with("https://"));
+    let (server, ca) = common::start_https_server(certs.path());
     let work = tempfile::tempdir().expect("work dir");
     let cli = Cli {
         endpoint: server.endpoint.clone(),
-        ca_bundle: Some(&cert),
+        ca_bundle: Some(&ca),
         home: work.path(),
     };
     scenario(&cli, work.path());
