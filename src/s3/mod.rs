@@ -47,6 +47,7 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
         has_copy_source: parts.headers.contains_key("x-amz-copy-source"),
     })?;
 
+    let now = SystemTime::now();
     let verified = crate::auth::verify_request(
         &parts.method,
         &parts.uri,
@@ -54,7 +55,7 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
         &app.identities,
         &app.region,
         target.bucket.as_deref().filter(|_| target.virtual_hosted),
-        SystemTime::now(),
+        now,
     )?;
     let principal = principal_of(app, verified.access_key.as_deref())?;
     if let (Some(bucket), Some(expected)) = (
@@ -77,8 +78,9 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
             .get::<crate::http::ClientAddr>()
             .map(|addr| addr.0.ip()),
         secure: app.secure,
-        received: SystemTime::now(),
+        received: now,
         policy_keys: Default::default(),
+        bucket_record: Default::default(),
         request_id: request_id.to_string(),
         trailer_algorithm: match &verified.payload {
             crate::auth::PayloadCheck::Chunked(chunked) => chunked.trailer(),
@@ -167,14 +169,22 @@ pub(crate) fn check_access(
     key: Option<&str>,
     request: &S3Request,
 ) -> S3Result<()> {
-    let record = bucket.and_then(|b| app.store.bucket(b).ok());
-    let owner = record.as_ref().map(|b| b.owner.as_str());
+    let other_bucket;
+    let record = match bucket {
+        Some(b) if Some(b) == request.bucket.as_deref() => request.bucket_record(&app.store),
+        Some(b) => {
+            other_bucket = app.store.bucket(b).ok();
+            other_bucket.as_ref()
+        }
+        None => None,
+    };
+    let owner = record.map(|b| b.owner.as_str());
     let resource = match (bucket, key) {
         (None, _) => Resource::Service,
         (Some(name), None) => Resource::Bucket { name, owner },
         (Some(bucket), Some(key)) => Resource::Object { bucket, key, owner },
     };
-    let bucket_policy = match (&record, bucket) {
+    let bucket_policy = match (record, bucket) {
         (Some(record), Some(name)) => match record.policy_revision {
             Some(revision) => Some(stored_policy(app, name, revision)?),
             None => None,

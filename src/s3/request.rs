@@ -29,6 +29,8 @@ pub struct S3Request {
     pub received: std::time::SystemTime,
     /// The request's condition keys for policies, built on first use ([`S3Request::conditions`]).
     pub policy_keys: std::sync::OnceLock<crate::policy::ConditionContext>,
+    /// The addressed bucket's record, read once ([`S3Request::bucket_record`]).
+    pub bucket_record: std::sync::OnceLock<Option<crate::meta::model::BucketRecord>>,
     pub request_id: String,
     /// The algorithm of an aws-chunked trailing checksum (`x-amz-trailer`), already verified
     /// against the body by `auth` as it streams.
@@ -36,6 +38,18 @@ pub struct S3Request {
 }
 
 impl S3Request {
+    /// The record of the addressed bucket, read on first use and kept for the request:
+    /// authorization and the response headers both need it. None when it does not exist (or
+    /// could not be read — callers that must report why read it again through the store).
+    pub fn bucket_record(
+        &self,
+        store: &crate::store::Store,
+    ) -> Option<&crate::meta::model::BucketRecord> {
+        self.bucket_record
+            .get_or_init(|| self.bucket.as_deref().and_then(|b| store.bucket(b).ok()))
+            .as_ref()
+    }
+
     /// The condition keys bucket policies evaluate (`s3::policy_context`).
     pub fn conditions(&self) -> &crate::policy::ConditionContext {
         self.policy_keys.get_or_init(|| {

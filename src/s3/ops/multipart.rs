@@ -165,7 +165,7 @@ pub async fn complete_upload(
     }
     out.close("CompleteMultipartUploadResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
-    super::versioning::set_version_header(app, &mut response, bucket, &version)?;
+    super::versioning::set_version_header(app, request, &mut response, &version)?;
     Ok(response)
 }
 

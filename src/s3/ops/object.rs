@@ -183,7 +183,7 @@ pub async fn put_object(
     let version = app.store.put_object(input, body).await?;
     let mut response = empty_response(StatusCode::OK);
     set_header(&mut response, "etag", &quoted(&version.etag));
-    set_version_header(app, &mut response, request.bucket()?, &version)?;
+    set_version_header(app, request, &mut response, &version)?;
     if let Some(checksum) = &version.checksum {
         set_checksum_headers(&mut response, checksum, version.checksum_type);
     }
@@ -267,7 +267,7 @@ pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Re
     let mut response = Response::new(body);
     *response.status_mut() = status;
     object_headers(&mut response, &version);
-    set_version_header(app, &mut response, request.bucket()?, &version)?;
+    set_version_header(app, request, &mut response, &version)?;
     set_header(
         &mut response,
         "content-length",

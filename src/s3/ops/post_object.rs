@@ -220,7 +220,7 @@ pub async fn post_object(
     if let Some(checksum) = &version.checksum {
         set_checksum_headers(&mut response, checksum, version.checksum_type);
     }
-    super::versioning::set_version_header(app, &mut response, bucket, &version)?;
+    super::versioning::set_version_header(app, request, &mut response, &version)?;
     Ok(response)
 }
 

@@ -114,7 +114,7 @@ pub async fn get_object_tagging(app: &AppState, request: &S3Request) -> S3Result
         .store
         .version(request.bucket()?, request.key()?, selector)?;
     let mut response = xml_response(StatusCode::OK, tagging_document(&version.attrs.tags));
-    set_version_header(app, &mut response, request.bucket()?, &version)?;
+    set_version_header(app, request, &mut response, &version)?;
     Ok(response)
 }
 
@@ -143,7 +143,7 @@ async fn set_object_tags(
         .set_object_tags(request.bucket()?, request.key()?, selector, tags)
         .await?;
     let mut response = empty_response(status);
-    set_version_header(app, &mut response, request.bucket()?, &version)?;
+    set_version_header(app, request, &mut response, &version)?;
     Ok(response)
 }
 

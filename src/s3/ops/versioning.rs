@@ -21,16 +21,20 @@ pub(crate) fn selector(request: &S3Request) -> S3Result<VersionSelector> {
 
 /// `x-amz-version-id` of the version a request wrote or read: its id, `null` for the null
 /// version of a bucket that has versioning enabled or suspended, nothing in a bucket that never
-/// had versioning (the bucket is read only in that last case).
+/// had versioning (the bucket record authorization already read decides).
 pub(crate) fn set_version_header(
     app: &AppState,
+    request: &S3Request,
     response: &mut Response,
-    bucket: &str,
     version: &ObjectVersion,
 ) -> S3Result<()> {
+    let versioning = match request.bucket_record(&app.store) {
+        Some(record) => record.versioning,
+        None => app.store.bucket(request.bucket()?)?.versioning,
+    };
     let shown = match &version.version_id {
         Some(id) => Some(id.as_str()),
-        None => match app.store.bucket(bucket)?.versioning {
+        None => match versioning {
             Versioning::Unversioned => None,
             Versioning::Enabled | Versioning::Suspended => Some(shown_id(version)),
         },

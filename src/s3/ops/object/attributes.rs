@@ -119,11 +119,6 @@ pub async fn get_object_attributes(app: &AppState, request: &S3Request) -> S3Res
         "last-modified",
         &http_date(version.last_modified_ms),
     );
-    crate::s3::ops::versioning::set_version_header(
-        app,
-        &mut response,
-        request.bucket()?,
-        &version,
-    )?;
+    crate::s3::ops::versioning::set_version_header(app, request, &mut response, &version)?;
     Ok(response)
 }

@@ -200,7 +200,7 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
     }
     out.close("CopyObjectResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
-    set_version_header(app, &mut response, bucket, &copied)?;
+    set_version_header(app, request, &mut response, &copied)?;
     set_source_version(&mut response, &version, source.version);
     Ok(response)
 }
