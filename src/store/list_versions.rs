@@ -56,6 +56,8 @@ impl Store {
             let Some((last, _)) = batch.last() else { break };
             let mut next = last.clone();
             next.push(0);
+            // Where the next scan starts, unless a rolled-up prefix jumps further.
+            start = Some(next);
             for (raw_key, value) in &batch {
                 let Some((key, _)) = keys::split_escaped(bucket, raw_key) else {
                     continue;
@@ -68,7 +70,6 @@ impl Store {
                     let after = keys::prefix_end(&keys::versions_with_prefix(bucket, &prefix));
                     entries.push(VersionEntry::CommonPrefix(prefix));
                     previous_key = None;
-                    next.clear();
                     start = after;
                     break;
                 }
@@ -92,9 +93,6 @@ impl Store {
                     version: Box::new(version),
                     is_latest,
                 });
-            }
-            if !next.is_empty() {
-                start = Some(next);
             }
         }
         Ok(VersionPage {

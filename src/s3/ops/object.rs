@@ -15,6 +15,7 @@ use crate::http::AppState;
 use crate::meta::model::{ContentHeaders, ObjectAttributes, ObjectData, ObjectVersion};
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request, read_small_body};
+use crate::s3::route::Operation;
 use crate::s3::xml::{self, XmlWriter};
 use crate::store::StoreError;
 use crate::store::object::{MAX_PUT_SIZE, PutInput, WriteCondition};
@@ -461,11 +462,7 @@ pub async fn delete_objects(
             return Err(S3Error::malformed_xml());
         };
         let requested_version = object.child_text("VersionId");
-        let action = if requested_version.is_some() {
-            "s3:DeleteObjectVersion"
-        } else {
-            "s3:DeleteObject"
-        };
+        let action = Operation::DeleteObject.action_for(requested_version.is_some());
         let result = if key.len() > crate::http::addressing::MAX_KEY_BYTES {
             Err(S3Error::new("KeyTooLongError", "Your key is too long"))
         } else if let Err(denied) = crate::s3::check_access(

@@ -19,6 +19,7 @@ use crate::s3::ops::tagging::header_tags;
 use crate::s3::ops::versioning::set_version_header;
 use crate::s3::ops::{iso8601, quoted, set_header, xml_response};
 use crate::s3::request::S3Request;
+use crate::s3::route::Operation;
 use crate::s3::xml::XmlWriter;
 use crate::store::StoreError;
 use crate::store::multipart::PartInput;
@@ -69,11 +70,7 @@ fn source_version(
     request: &S3Request,
     source: &CopySource,
 ) -> S3Result<ObjectVersion> {
-    let action = if source.version.is_latest() {
-        "s3:GetObject"
-    } else {
-        "s3:GetObjectVersion"
-    };
+    let action = Operation::GetObject.action_for(!source.version.is_latest());
     crate::s3::check_access(
         app,
         &request.principal,
