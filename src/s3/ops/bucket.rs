@@ -114,7 +114,9 @@ pub async fn head_bucket(app: &AppState, request: &S3Request) -> S3Result<Respon
 }
 
 pub async fn delete_bucket(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    app.store.delete_bucket(request.bucket()?).await?;
+    let bucket = request.bucket()?;
+    app.store.delete_bucket(bucket).await?;
+    app.bucket_policies.forget(bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
