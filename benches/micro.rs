@@ -397,6 +397,7 @@ fn object_version(i: u64) -> ObjectVersion {
             },
             user_meta: vec![("camera".to_string(), "Pixel 8".to_string())],
             tags: Vec::new(),
+            acl: None,
         },
         data: ObjectData::Blob(BlobRef {
             id: BlobId(id),
@@ -512,6 +513,10 @@ fn fill() -> MetaFixture {
                 deleting: false,
                 tags: None,
                 policy_revision: None,
+                acl: None,
+                ownership: None,
+                public_access_block: None,
+                object_acls: false,
             },
         )?;
         Ok::<(), BenchError>(())

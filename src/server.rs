@@ -18,6 +18,7 @@ use crate::chunk::{ChunkConfig, ChunkStore};
 use crate::classes::StorageClasses;
 use crate::config::Config;
 use crate::http::{AppState, ClientAddr, router};
+use crate::iam::seal::Sealer;
 use crate::iam::{CredentialSource, Identities, RootCredentials};
 use crate::meta::Meta;
 use crate::meta::sled_backend::SledBackend;
@@ -85,7 +86,11 @@ pub async fn run(config: Config) -> Result<(), String> {
     };
     let state = Arc::new(AppState {
         store: store.clone(),
-        identities: Identities::new(root),
+        identities: Identities::open(
+            root,
+            store.meta.clone(),
+            Sealer::load_or_create(&config.data_dir)?,
+        )?,
         bucket_policies: Default::default(),
         region: config.region.clone(),
         domain: config.domain.clone(),

@@ -1,17 +1,22 @@
-//! Identities: who a verified access key belongs to.
+//! Identities: accounts, IAM users and groups, access keys — who a verified access key
+//! belongs to, and the policies that follow the caller.
 //!
-//! For now there is one account with its root user. Its credentials come from
+//! The server's root account exists from the first start. Its credentials come from
 //! `STRATA_ROOT_ACCESS_KEY` / `STRATA_ROOT_SECRET_KEY`, or are generated on first start, saved
-//! with mode 0600 in the data dir and printed once. There is no built-in default secret.
-//! IAM users, groups and further accounts plug in here (the access-control issue).
+//! with mode 0600 in the data dir and printed once. There is no built-in default secret. Further
+//! accounts, their users, groups, keys and policies live in the metadata store (`store`), with
+//! secrets sealed under the server key (`seal`).
 
-use std::io::Write;
+pub mod model;
+pub mod seal;
+pub mod store;
+
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::SecretLookup;
+pub use store::Identities;
 
 /// The canonical id of the root account (S3's 64-hex "canonical user id").
 pub const ROOT_ACCOUNT_ID: &str =
@@ -30,13 +35,38 @@ pub enum Principal {
         /// The 12-digit account id policies name.
         account_number: String,
     },
+    /// An IAM user: may do what its identity policies (and resource policies) allow.
+    User(Arc<UserPrincipal>),
 }
 
+/// An authenticated IAM user with its identity policies, parsed once per IAM generation.
+#[derive(Debug)]
+pub struct UserPrincipal {
+    /// Canonical id of the user's account: what owns the buckets and objects it creates.
+    pub account_id: String,
+    pub account_number: String,
+    pub name: String,
+    pub user_id: String,
+    pub arn: String,
+    /// Inline, attached and group policies.
+    pub policies: Vec<Arc<crate::policy::document::PolicyDocument>>,
+}
+
+impl PartialEq for UserPrincipal {
+    fn eq(&self, other: &Self) -> bool {
+        self.user_id == other.user_id && self.arn == other.arn
+    }
+}
+
+impl Eq for UserPrincipal {}
+
 impl Principal {
+    /// Canonical id of the caller's account (None = anonymous).
     pub fn account_id(&self) -> Option<&str> {
         match self {
             Principal::Anonymous => None,
             Principal::Root { account_id, .. } => Some(account_id),
+            Principal::User(user) => Some(&user.account_id),
         }
     }
 
@@ -44,6 +74,18 @@ impl Principal {
         match self {
             Principal::Anonymous => None,
             Principal::Root { account_number, .. } => Some(account_number),
+            Principal::User(user) => Some(&user.account_number),
+        }
+    }
+
+    /// `arn:aws:iam::<number>:root` or the user's ARN.
+    pub fn arn(&self) -> Option<String> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Root { account_number, .. } => {
+                Some(format!("arn:aws:iam::{account_number}:root"))
+            }
+            Principal::User(user) => Some(user.arn.clone()),
         }
     }
 }
@@ -97,7 +139,8 @@ impl RootCredentials {
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 let creds = RootCredentials::generate();
-                write_private(&path, &toml::to_string(&creds).map_err(|e| e.to_string())?)
+                let text = toml::to_string(&creds).map_err(|e| e.to_string())?;
+                seal::write_new_private(&path, text.as_bytes())
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 Ok((creds, CredentialSource::Generated(path)))
             }
@@ -106,61 +149,10 @@ impl RootCredentials {
     }
 
     fn generate() -> RootCredentials {
-        const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut rng = rand::thread_rng();
-        let mut pick = |alphabet: &[u8], n: usize| -> String {
-            (0..n)
-                .map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char)
-                .collect()
-        };
-        let access_key = format!("STRA{}", pick(UPPER, 16));
-        let secret_key = pick(SECRET, 40);
         RootCredentials {
-            access_key,
-            secret_key,
+            access_key: store::random_id("STRA", 16),
+            secret_key: store::random_secret(),
         }
-    }
-}
-
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.sync_all()
-}
-
-/// Maps access keys to principals and secrets.
-pub struct Identities {
-    root: RootCredentials,
-}
-
-impl Identities {
-    pub fn new(root: RootCredentials) -> Self {
-        Identities { root }
-    }
-
-    pub fn principal_for(&self, access_key: &str) -> Option<Principal> {
-        (access_key == self.root.access_key).then(|| Principal::Root {
-            account_id: ROOT_ACCOUNT_ID.to_string(),
-            account_number: ROOT_ACCOUNT_NUMBER.to_string(),
-        })
-    }
-}
-
-/// The 12-digit account id of the account with canonical id `canonical_id` (what
-/// `x-amz-expected-bucket-owner` names). One account exists today.
-pub fn account_number_of(canonical_id: &str) -> Option<&'static str> {
-    (canonical_id == ROOT_ACCOUNT_ID).then_some(ROOT_ACCOUNT_NUMBER)
-}
-
-impl SecretLookup for Identities {
-    fn secret_key(&self, access_key: &str) -> Option<String> {
-        (access_key == self.root.access_key).then(|| self.root.secret_key.clone())
     }
 }
 

@@ -40,10 +40,16 @@ pub enum Tree {
     /// bucket/name → a bucket configuration document (the bucket policy), read only when the
     /// revision stamped in the bucket record changes.
     BucketConfigs,
+    /// 12-digit account id → `iam::model::AccountRecord`.
+    Accounts,
+    /// access key id → `iam::model::AccessKeyRecord` (secret sealed).
+    AccessKeys,
+    /// account/kind/name → IAM users, groups and managed policies (`iam::store::entity_key`).
+    IamEntities,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 11] = [
+    pub const ALL: [Tree; 14] = [
         Tree::Buckets,
         Tree::Objects,
         Tree::Versions,
@@ -55,6 +61,9 @@ impl Tree {
         Tree::NullVersions,
         Tree::Usage,
         Tree::BucketConfigs,
+        Tree::Accounts,
+        Tree::AccessKeys,
+        Tree::IamEntities,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +79,9 @@ impl Tree {
             Tree::NullVersions => "null_versions",
             Tree::Usage => "usage",
             Tree::BucketConfigs => "bucket_configs",
+            Tree::Accounts => "accounts",
+            Tree::AccessKeys => "access_keys",
+            Tree::IamEntities => "iam_entities",
         }
     }
 

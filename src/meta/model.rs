@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 use crate::chunk::BlobRef;
+use crate::policy::acl::{Acl, ObjectOwnership, PublicAccessBlock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Versioning {
@@ -41,6 +42,27 @@ pub struct BucketRecord {
     /// parsed policy know when to reload.
     #[serde(default)]
     pub policy_revision: Option<u64>,
+    /// The bucket ACL; None = the default (the owner's FULL_CONTROL).
+    #[serde(default)]
+    pub acl: Option<Acl>,
+    /// Object ownership; None = what the server's bucket defaults gave it at creation
+    /// (records from before this field behave as `ObjectWriter`).
+    #[serde(default)]
+    pub ownership: Option<ObjectOwnership>,
+    /// None = no public access block configured.
+    #[serde(default)]
+    pub public_access_block: Option<PublicAccessBlock>,
+    /// Set (and never cleared) once an object of this bucket is owned by another account or
+    /// has an ACL other than the default: until then authorization need not read an object's
+    /// record to know its ACL, which keeps GET off a second metadata read.
+    #[serde(default)]
+    pub object_acls: bool,
+}
+
+impl BucketRecord {
+    pub fn ownership(&self) -> ObjectOwnership {
+        self.ownership.unwrap_or_default()
+    }
 }
 
 /// Headers stored with an object and returned on GET/HEAD.
@@ -67,6 +89,9 @@ pub struct ObjectAttributes {
     /// Object tags (`x-amz-tagging`, PutObjectTagging), at most 10.
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    /// The object ACL; None = the default (the owner's FULL_CONTROL).
+    #[serde(default)]
+    pub acl: Option<Acl>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

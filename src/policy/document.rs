@@ -900,6 +900,7 @@ mod tests {
                 arn: Some("arn:aws:iam::111122223333:user/alice"),
                 canonical_id: None,
                 is_root: false,
+                user_id: None,
             },
         ] {
             for resource in ["arn:aws:s3:::b/k", "*", ""] {

@@ -30,6 +30,8 @@ pub struct PrincipalFacts<'a> {
     /// 64 hex digits.
     pub canonical_id: Option<&'a str>,
     pub is_root: bool,
+    /// An IAM user's unique id (`AIDA...`): `aws:userid`.
+    pub user_id: Option<&'a str>,
 }
 
 /// One request to decide.
@@ -137,6 +139,9 @@ fn derived_keys(who: &PrincipalFacts<'_>) -> Vec<(&'static str, String)> {
             // For the root user AWS sets aws:userid to the account id.
             keys.push(("aws:userid", account.to_string()));
         }
+    }
+    if let Some(user_id) = who.user_id {
+        keys.push(("aws:userid", user_id.to_string()));
     }
     if let Some(arn) = who.arn {
         keys.push(("aws:principalarn", arn.to_string()));

@@ -32,6 +32,7 @@ impl Who {
             arn: Some(arn),
             canonical_id: None,
             is_root: false,
+            user_id: None,
         };
         match self {
             Who::Alice => user(ACCT_A, "arn:aws:iam::111122223333:user/alice"),
@@ -43,12 +44,14 @@ impl Who {
                 arn: Some("arn:aws:iam::111122223333:root"),
                 canonical_id: Some(CANON_A),
                 is_root: true,
+                user_id: None,
             },
             Who::RootB => PrincipalFacts {
                 account_id: Some("444455556666"),
                 arn: Some("arn:aws:iam::444455556666:root"),
                 canonical_id: Some(CANON_B),
                 is_root: true,
+                user_id: None,
             },
             Who::Anon => PrincipalFacts::default(),
         }

@@ -28,6 +28,7 @@ use self::request::{RequestBody, S3Request};
 use self::route::RouteInput;
 use crate::http::AppState;
 use crate::iam::Principal;
+use crate::policy::acl::ObjectOwnership;
 use crate::policy::{self, Decision, Resource};
 
 pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3Result<Response> {
@@ -114,12 +115,16 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
 pub(crate) fn principal_of(app: &AppState, access_key: Option<&str>) -> S3Result<Principal> {
     match access_key {
         None => Ok(Principal::Anonymous),
-        Some(access_key) => app.identities.principal_for(access_key).ok_or_else(|| {
-            S3Error::new(
-                "InvalidAccessKeyId",
-                "The AWS Access Key Id you provided does not exist in our records.",
-            )
-        }),
+        Some(access_key) => app
+            .identities
+            .principal_for(access_key)
+            .map_err(|e| S3Error::internal(e.to_string()))?
+            .ok_or_else(|| {
+                S3Error::new(
+                    "InvalidAccessKeyId",
+                    "The AWS Access Key Id you provided does not exist in our records.",
+                )
+            }),
     }
 }
 
@@ -151,7 +156,9 @@ pub(crate) fn stored_policy(
 /// client never writes into (or reads from) a bucket someone else took over.
 pub(crate) fn check_expected_owner(app: &AppState, bucket: &str, expected: &str) -> S3Result<()> {
     match app.store.bucket(bucket) {
-        Ok(record) if crate::iam::account_number_of(&record.owner) != Some(expected) => {
+        Ok(record)
+            if app.identities.account_number_of(&record.owner).as_deref() != Some(expected) =>
+        {
             Err(S3Error::access_denied())
         }
         _ => Ok(()),
@@ -191,20 +198,64 @@ pub(crate) fn check_access(
         },
         _ => None,
     };
+    // An object's own ACL (and owner) matters only once the bucket has objects that are not
+    // the bucket owner's with the default ACL; until then the bucket record says all.
+    let object_acl = match (record, bucket, key) {
+        (Some(record), Some(bucket), Some(key))
+            if record.object_acls
+                && record.ownership() != ObjectOwnership::BucketOwnerEnforced
+                && policy::acl::acl_permission(action)
+                    .is_none_or(|(scope, _)| scope == policy::acl::AclScope::Object) =>
+        {
+            object_acl_of(app, bucket, key, request)?
+        }
+        _ => None,
+    };
     let decision = policy::authorize(&policy::Request {
         principal,
         action,
         resource: &resource,
         // Built only when a policy will read it: most buckets have none.
-        context: if bucket_policy.is_some() {
+        context: if bucket_policy.is_some() || matches!(principal, Principal::User(_)) {
             request.conditions()
         } else {
             &NO_CONDITIONS
         },
         bucket_policy: bucket_policy.as_deref(),
+        bucket_acl: record.and_then(|r| r.acl.as_ref()),
+        object_acl: object_acl.as_ref(),
+        ownership: record.map(|r| r.ownership()).unwrap_or_default(),
+        public_access_block: record
+            .and_then(|r| r.public_access_block)
+            .unwrap_or_default(),
     });
     match decision {
         Decision::Allow => Ok(()),
         Decision::Deny => Err(S3Error::access_denied()),
     }
+}
+
+/// The ACL of the object a request addresses (the version its `versionId` names), with the
+/// object's owner; None when there is no such object (the operation reports that itself).
+fn object_acl_of(
+    app: &AppState,
+    bucket: &str,
+    key: &str,
+    request: &S3Request,
+) -> S3Result<Option<policy::acl::Acl>> {
+    use crate::store::versions::VersionSelector;
+    let selector = match request.query("versionId") {
+        Some(id) if request.key.as_deref() == Some(key) => VersionSelector::parse(Some(id))?,
+        _ => VersionSelector::Latest,
+    };
+    Ok(app
+        .store
+        .version(bucket, key, selector)
+        .ok()
+        .map(|version| {
+            version
+                .attrs
+                .acl
+                .unwrap_or_else(|| policy::acl::Acl::private(&version.attrs.owner))
+        }))
 }

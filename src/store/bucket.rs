@@ -23,6 +23,10 @@ impl Store {
             deleting: false,
             tags: None,
             policy_revision: None,
+            acl: None,
+            ownership: None,
+            public_access_block: None,
+            object_acls: false,
         };
         self.meta.transact(|tx| {
             if let Some(existing) = tx.get_record::<BucketRecord>(Tree::Buckets, name.as_bytes())? {

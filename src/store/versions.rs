@@ -461,6 +461,7 @@ fn delete_marker(owner: &str) -> ObjectVersion {
             content: Default::default(),
             user_meta: Vec::new(),
             tags: Vec::new(),
+            acl: None,
         },
         data: ObjectData::Inline,
         checksum: None,

@@ -47,6 +47,7 @@ fn attrs() -> ObjectAttributes {
         content: Default::default(),
         user_meta: Vec::new(),
         tags: Vec::new(),
+        acl: None,
     }
 }
 

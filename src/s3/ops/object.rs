@@ -60,6 +60,7 @@ pub(crate) fn object_attributes(app: &AppState, request: &S3Request) -> S3Result
         content: content_headers(request),
         user_meta: user_metadata(request)?,
         tags: super::tagging::header_tags(request)?,
+        acl: None,
     })
 }
 

@@ -145,6 +145,7 @@ pub async fn post_object(
             })
             .collect(),
         tags: Vec::new(),
+        acl: None,
     };
 
     // Count the file as it streams: over the policy's maximum fails at once, under its minimum
