@@ -630,5 +630,109 @@ fn metadata(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, reed_solomon, hashing, sigv4, list_xml, metadata);
+/// The 20-statement policy of docs/performance.md "Authorization cost": 10 Deny `s3:*` unless
+/// from a network, 5 Allow by user agent, 5 Deny PutObject by header and transport.
+fn twenty_statement_policy(bucket: &str) -> String {
+    let mut statements = Vec::new();
+    for i in 0..10 {
+        statements.push(format!(
+            r#"{{"Sid":"net{i}","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"],"Condition":{{"NotIpAddress":{{"aws:SourceIp":["127.0.0.0/8","10.{i}.0.0/16","::1/128"]}}}}}}"#
+        ));
+    }
+    for i in 0..5 {
+        statements.push(format!(
+            r#"{{"Sid":"agent{i}","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*","Condition":{{"StringLike":{{"aws:UserAgent":"*agent-{i}*"}}}}}}"#
+        ));
+    }
+    for i in 0..5 {
+        statements.push(format!(
+            r#"{{"Sid":"put{i}","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::{bucket}/*","Condition":{{"StringEquals":{{"s3:x-amz-acl":"public-read-{i}"}},"Bool":{{"aws:SecureTransport":"false"}}}}}}"#
+        ));
+    }
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    )
+}
+
+/// One GET's authorization as `s3::check_access` performs it: the request's condition keys,
+/// then `authorize` with and without the bucket policy.
+fn authorization(c: &mut Criterion) {
+    use strata::iam::Principal;
+    use strata::policy::document::{PolicyDocument, PolicyKind};
+    use strata::policy::{Request, Resource, authorize};
+    use strata::s3::policy_context::{RequestFacts, condition_context};
+    let policy = PolicyDocument::parse(
+        &twenty_statement_policy("bench"),
+        PolicyKind::Bucket,
+        Some("bench"),
+    )
+    .expect("policy");
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "user-agent",
+        http::HeaderValue::from_static(
+            "aws-sdk-rust/1.3.9 os/linux lang/rust/1.95.0 api/s3/1.157.0 loadgen",
+        ),
+    );
+    headers.insert(
+        "x-amz-content-sha256",
+        http::HeaderValue::from_static("UNSIGNED-PAYLOAD"),
+    );
+    let principal = Principal::Root {
+        account_id: ROOT_ACCOUNT_ID.to_string(),
+        account_number: "000000000001".to_string(),
+    };
+    let resource = Resource::Object {
+        bucket: "bench",
+        key: "objects/000042",
+        owner: Some(ROOT_ACCOUNT_ID),
+    };
+    let decide = |policy: Option<&PolicyDocument>| {
+        // Without a policy the server builds no condition keys either.
+        let context = match policy {
+            Some(_) => condition_context(&RequestFacts {
+                client_ip: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+                secure: false,
+                headers: &headers,
+                query: &[],
+                operation: strata::s3::route::Operation::GetObject,
+                now: SystemTime::now(),
+            }),
+            None => Default::default(),
+        };
+        authorize(&Request {
+            principal: &principal,
+            action: "s3:GetObject",
+            resource: &resource,
+            context: &context,
+            bucket_policy: policy,
+            bucket_acl: None,
+            object_acl: None,
+            ownership: Default::default(),
+            public_access_block: Default::default(),
+        })
+    };
+    assert_eq!(decide(Some(&policy)), strata::policy::Decision::Allow);
+    let mut group = c.benchmark_group("authorize");
+    configure(&mut group);
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("get_object/no_policy", |b| {
+        b.iter(|| decide(black_box(None)))
+    });
+    group.bench_function("get_object/20_statements", |b| {
+        b.iter(|| decide(black_box(Some(&policy))))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    reed_solomon,
+    hashing,
+    sigv4,
+    list_xml,
+    metadata,
+    authorization
+);
 criterion_main!(benches);

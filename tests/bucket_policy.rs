@@ -899,3 +899,63 @@ async fn expected_bucket_owner_must_match_the_owning_account() {
     common::assert_raw_error(&copy("111122223333"), 403, "AccessDenied");
     assert_eq!(copy("000000000001").status, 200);
 }
+
+// ---------------------------------------------------------------------------------------------
+// s3:ExistingObjectTag: conditions on the tags of the object a request addresses.
+
+#[tokio::test]
+async fn existing_object_tag_conditions_read_the_addressed_objects_tags() {
+    let (server, s3) = server_with_bucket("tagged").await;
+    for (key, tagging) in [
+        ("open", "visibility=public"),
+        ("closed", "visibility=private"),
+    ] {
+        s3.put_object()
+            .bucket("tagged")
+            .key(key)
+            .tagging(tagging)
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"payload"))
+            .send()
+            .await
+            .expect("put");
+    }
+    common::put(&s3, "tagged", "untagged", b"payload".to_vec()).await;
+    set_policy(
+        &s3,
+        "tagged",
+        &policy(&[json!({
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": objects_arn("tagged"),
+            "Condition": {"StringEquals": {"s3:ExistingObjectTag/visibility": "public"}},
+        })]),
+    )
+    .await;
+    let open = anonymous(&server, "GET", "/tagged/open", b"");
+    assert_eq!(open.status, 200, "{}", open.body_text());
+    assert_eq!(open.body, b"payload");
+    assert_access_denied(&anonymous(&server, "GET", "/tagged/closed", b""));
+    assert_access_denied(&anonymous(&server, "GET", "/tagged/untagged", b""));
+
+    // Retagging the object changes the decision on the next request.
+    s3.put_object_tagging()
+        .bucket("tagged")
+        .key("closed")
+        .tagging(
+            aws_sdk_s3::types::Tagging::builder()
+                .tag_set(
+                    aws_sdk_s3::types::Tag::builder()
+                        .key("visibility")
+                        .value("public")
+                        .build()
+                        .expect("tag"),
+                )
+                .build()
+                .expect("tagging"),
+        )
+        .send()
+        .await
+        .expect("retag");
+    assert_eq!(anonymous(&server, "GET", "/tagged/closed", b"").status, 200);
+}

@@ -64,6 +64,9 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
+/// Condition keys carrying the tags of the object a request addresses (lower case).
+pub const EXISTING_OBJECT_TAG_PREFIX: &str = "s3:existingobjecttag/";
+
 /// The policy language version. In 2008-10-17 (also what an absent `Version` means) `${...}` is
 /// literal text; 2012-10-17 substitutes policy variables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +82,9 @@ pub struct PolicyDocument {
     id: Option<String>,
     kind: PolicyKind,
     statements: Vec<Statement>,
+    /// Whether a condition reads `s3:ExistingObjectTag/<key>`: only then must authorization
+    /// read the object's tags first.
+    reads_object_tags: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,6 +215,10 @@ impl PolicyDocument {
             id,
             kind,
             statements,
+            // Conservative (a Sid could mention the key too): a false positive costs one read.
+            reads_object_tags: json
+                .to_ascii_lowercase()
+                .contains(EXISTING_OBJECT_TAG_PREFIX),
         })
     }
 
@@ -231,6 +241,12 @@ impl PolicyDocument {
             };
             st.effect == StatementEffect::Allow && to_everyone && !st.condition.pins_caller()
         })
+    }
+
+    /// Whether evaluating this policy needs the addressed object's tags as
+    /// `s3:ExistingObjectTag/<key>` condition keys.
+    pub fn reads_object_tags(&self) -> bool {
+        self.reads_object_tags
     }
 
     pub fn version(&self) -> PolicyVersion {

@@ -39,7 +39,9 @@ impl Resource<'_> {
     /// The ARN policies name it by: `arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key`.
     pub fn arn(&self) -> String {
         match self {
-            Resource::Service => "*".to_string(),
+            // Service-level actions (ListAllMyBuckets) have no resource on AWS; policies name
+            // them with `*` or `arn:aws:s3:::*`, and this value is matched by both.
+            Resource::Service => "arn:aws:s3:::*".to_string(),
             Resource::Bucket { name, .. } => format!("arn:aws:s3:::{name}"),
             Resource::Object { bucket, key, .. } => format!("arn:aws:s3:::{bucket}/{key}"),
         }
@@ -156,8 +158,14 @@ fn principal_facts(principal: &Principal) -> OwnedFacts<'_> {
 /// governs when the object belongs to another account (object ownership `ObjectWriter`).
 pub fn authorize(request: &Request<'_>) -> Decision {
     let principal = request.principal;
-    let facts = principal_facts(principal);
-    let resource_arn = request.resource.arn();
+    // The ARN strings are built only when some policy will read them: the owner's requests to
+    // a bucket without a policy (the common case) allocate nothing here.
+    let needs_arns = request.bucket_policy.is_some() || matches!(principal, Principal::User(_));
+    let resource_arn = if needs_arns {
+        request.resource.arn()
+    } else {
+        String::new()
+    };
     let identity = identity_effect(principal, request.action, &resource_arn, request.context);
     let acls_enabled = request.ownership != ObjectOwnership::BucketOwnerEnforced;
     let bucket_owner = request.resource.owner();
@@ -178,6 +186,7 @@ pub fn authorize(request: &Request<'_>) -> Decision {
     let policy = match request.bucket_policy {
         None => Effect::NotApplicable,
         Some(policy) => {
+            let facts = principal_facts(principal);
             let verdict = policy.evaluate(&EvalRequest {
                 principal: &facts.as_facts(),
                 action: request.action,
@@ -463,3 +472,7 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+#[path = "authorize_tests.rs"]
+mod authorize_tests;

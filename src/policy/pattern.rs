@@ -198,8 +198,12 @@ fn glob_with<'t>(
             let rest = value.get(v..).unwrap_or("");
             let advanced = match tok {
                 Tok::Star => {
-                    star = Some((t + 1, v));
                     t += 1;
+                    let Some(at) = next_candidate(&token, count, t, value, v, fold_ascii) else {
+                        return false;
+                    };
+                    star = Some((t, at));
+                    v = at;
                     continue;
                 }
                 Tok::One => rest.chars().next().map(char::len_utf8),
@@ -228,10 +232,39 @@ fn glob_with<'t>(
         let Some(c) = value.get(consumed..).and_then(|r| r.chars().next()) else {
             return false;
         };
-        let next = consumed + c.len_utf8();
+        let Some(next) = next_candidate(
+            &token,
+            count,
+            after_star,
+            value,
+            consumed + c.len_utf8(),
+            fold_ascii,
+        ) else {
+            return false;
+        };
         star = Some((after_star, next));
         t = after_star;
         v = next;
+    }
+}
+
+/// Where a `*` should next try to end, at or after `from`: when a literal follows it, its next
+/// occurrence (found with `str::find`, instead of retrying character by character — user agents
+/// are long and `*agent*` conditions common); None when it occurs nowhere, which no longer
+/// match of an earlier `*` can fix.
+fn next_candidate<'t>(
+    token: &impl Fn(usize) -> Tok<'t>,
+    count: usize,
+    after_star: usize,
+    value: &str,
+    from: usize,
+    fold_ascii: bool,
+) -> Option<usize> {
+    match (after_star < count).then(|| token(after_star)) {
+        Some(Tok::Lit(lit)) if !fold_ascii && !lit.is_empty() => {
+            value.get(from..)?.find(lit).map(|offset| from + offset)
+        }
+        _ => Some(from),
     }
 }
 

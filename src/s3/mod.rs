@@ -198,29 +198,55 @@ pub(crate) fn check_access(
         },
         _ => None,
     };
+    let reads_tags = key.is_some()
+        && (bucket_policy
+            .as_ref()
+            .is_some_and(|p| p.reads_object_tags())
+            || matches!(principal, Principal::User(user)
+                if user.policies.iter().any(|p| p.reads_object_tags())));
     // An object's own ACL (and owner) matters only once the bucket has objects that are not
     // the bucket owner's with the default ACL; until then the bucket record says all.
-    let object_acl = match (record, bucket, key) {
-        (Some(record), Some(bucket), Some(key))
-            if record.object_acls
-                && record.ownership() != ObjectOwnership::BucketOwnerEnforced
-                && policy::acl::acl_permission(action)
-                    .is_none_or(|(scope, _)| scope == policy::acl::AclScope::Object) =>
-        {
-            object_acl_of(app, bucket, key, request)?
+    let reads_acl = record.is_some_and(|record| {
+        record.object_acls && record.ownership() != ObjectOwnership::BucketOwnerEnforced
+    }) && policy::acl::acl_permission(action)
+        .is_none_or(|(scope, _)| scope == policy::acl::AclScope::Object);
+    let object = match (bucket, key) {
+        (Some(bucket), Some(key)) if reads_tags || reads_acl => {
+            addressed_object(app, bucket, key, request)?
         }
         _ => None,
+    };
+    let object_acl = object.as_ref().filter(|_| reads_acl).map(|version| {
+        version
+            .attrs
+            .acl
+            .clone()
+            .unwrap_or_else(|| policy::acl::Acl::private(&version.attrs.owner))
+    });
+    // Built only when a policy will read them: most buckets have none.
+    let with_tags;
+    let context = match &object {
+        Some(version) if reads_tags => {
+            let mut context = request.conditions().clone();
+            for (tag, value) in &version.attrs.tags {
+                context.insert(
+                    &format!("{}{tag}", policy::document::EXISTING_OBJECT_TAG_PREFIX),
+                    vec![value.clone()],
+                );
+            }
+            with_tags = context;
+            &with_tags
+        }
+        _ if bucket_policy.is_some() || matches!(principal, Principal::User(_)) => {
+            request.conditions()
+        }
+        _ => &NO_CONDITIONS,
     };
     let decision = policy::authorize(&policy::Request {
         principal,
         action,
         resource: &resource,
-        // Built only when a policy will read it: most buckets have none.
-        context: if bucket_policy.is_some() || matches!(principal, Principal::User(_)) {
-            request.conditions()
-        } else {
-            &NO_CONDITIONS
-        },
+        context,
         bucket_policy: bucket_policy.as_deref(),
         bucket_acl: record.and_then(|r| r.acl.as_ref()),
         object_acl: object_acl.as_ref(),
@@ -235,27 +261,19 @@ pub(crate) fn check_access(
     }
 }
 
-/// The ACL of the object a request addresses (the version its `versionId` names), with the
-/// object's owner; None when there is no such object (the operation reports that itself).
-fn object_acl_of(
+/// The object version a request addresses (the one its `versionId` names), for the checks
+/// that depend on it (its ACL and owner, `s3:ExistingObjectTag/*`); None when there is none —
+/// the operation reports that itself.
+fn addressed_object(
     app: &AppState,
     bucket: &str,
     key: &str,
     request: &S3Request,
-) -> S3Result<Option<policy::acl::Acl>> {
+) -> S3Result<Option<crate::meta::model::ObjectVersion>> {
     use crate::store::versions::VersionSelector;
     let selector = match request.query("versionId") {
         Some(id) if request.key.as_deref() == Some(key) => VersionSelector::parse(Some(id))?,
         _ => VersionSelector::Latest,
     };
-    Ok(app
-        .store
-        .version(bucket, key, selector)
-        .ok()
-        .map(|version| {
-            version
-                .attrs
-                .acl
-                .unwrap_or_else(|| policy::acl::Acl::private(&version.attrs.owner))
-        }))
+    Ok(app.store.version(bucket, key, selector).ok())
 }
