@@ -37,6 +37,11 @@ pub struct ServeArgs {
     /// Load storage classes from this directory instead of the built-in `storage-classes/`.
     #[arg(long, env = "STRATA_STORAGE_CLASSES")]
     pub storage_classes: Option<PathBuf>,
+    /// What new buckets get when CreateBucket does not say: `legacy` (ACLs enabled,
+    /// ObjectWriter, no public access block: AWS before April 2023) or `aws` (AWS's current
+    /// defaults: BucketOwnerEnforced and all four public access blocks on).
+    #[arg(long, env = "STRATA_BUCKET_DEFAULTS", value_enum)]
+    pub bucket_defaults: Option<BucketDefaults>,
     /// Optional TOML file with the same settings (snake_case keys).
     #[arg(long, env = "STRATA_CONFIG")]
     pub config: Option<PathBuf>,
@@ -54,6 +59,19 @@ struct FileConfig {
     azs: Option<usize>,
     inline_threshold: Option<usize>,
     storage_classes: Option<PathBuf>,
+    bucket_defaults: Option<BucketDefaults>,
+}
+
+/// The access settings a new bucket gets when CreateBucket does not choose them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BucketDefaults {
+    /// AWS before April 2023: ACLs enabled (ObjectWriter), no public access block, so tools
+    /// that set ACLs keep working.
+    #[default]
+    Legacy,
+    /// AWS today: BucketOwnerEnforced (ACLs disabled) and all four public access blocks on.
+    Aws,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +84,7 @@ pub struct Config {
     pub azs: usize,
     pub inline_threshold: usize,
     pub storage_classes: Option<PathBuf>,
+    pub bucket_defaults: BucketDefaults,
 }
 
 impl Config {
@@ -107,6 +126,10 @@ impl Config {
                 .or(file.inline_threshold)
                 .unwrap_or(crate::store::DEFAULT_INLINE_THRESHOLD),
             storage_classes: args.storage_classes.or(file.storage_classes),
+            bucket_defaults: args
+                .bucket_defaults
+                .or(file.bucket_defaults)
+                .unwrap_or_default(),
         })
     }
 }
@@ -127,6 +150,31 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("./data"));
         assert_eq!(config.azs, 3);
         assert_eq!(config.region, "us-east-1");
+        assert_eq!(config.bucket_defaults, BucketDefaults::Legacy);
+    }
+
+    #[test]
+    fn bucket_defaults_come_from_the_file_or_the_flag() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.toml");
+        std::fs::write(&path, "bucket_defaults = \"aws\"\n").expect("write");
+        let from_file = ServeArgs {
+            config: Some(path.clone()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(
+            Config::resolve(from_file).expect("config").bucket_defaults,
+            BucketDefaults::Aws
+        );
+        let flag = ServeArgs {
+            config: Some(path),
+            bucket_defaults: Some(BucketDefaults::Legacy),
+            ..ServeArgs::default()
+        };
+        assert_eq!(
+            Config::resolve(flag).expect("config").bucket_defaults,
+            BucketDefaults::Legacy
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! module per operation family) → `store` (object layer) → `meta` (sled) and `chunk`
 //! (erasure-coded shards across AZs). See docs/architecture.md.
 
+pub mod admin;
 pub mod auth;
 pub mod checksum;
 pub mod chunk;

@@ -1,4 +1,5 @@
-//! The `strata` binary: `strata serve` runs the server.
+//! The `strata` binary: `strata serve` runs the server; `strata admin` manages its accounts
+//! and IAM users through the server's IAM API.
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Run the S3 server.
     Serve(strata::config::ServeArgs),
+    /// Manage accounts, IAM users, access keys and policies of a running server.
+    Admin(strata::admin::AdminArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -36,6 +39,7 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
+        Command::Admin(args) => strata::admin::run(args),
         Command::Serve(args) => {
             let config = match strata::config::Config::resolve(args) {
                 Ok(config) => config,

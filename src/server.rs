@@ -95,6 +95,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         region: config.region.clone(),
         domain: config.domain.clone(),
         secure: tls.is_some(),
+        bucket_defaults: config.bucket_defaults,
     });
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);

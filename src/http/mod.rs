@@ -1,7 +1,9 @@
 //! The HTTP edge: one axum fallback handler for every request. It stamps a request id on every
 //! response, resolves path-style or virtual-hosted-style addressing (`addressing`), and hands
-//! the request to `s3::dispatch`. S3 routes on query keywords and headers, which axum path
-//! routes cannot express, so axum is used only as the hyper service adapter.
+//! the request to `s3::dispatch` — or, for IAM and STS requests (`POST /` signed for those
+//! services, `iam::api::service_of`), to `iam::api::dispatch`. S3 routes on query keywords and
+//! headers, which axum path routes cannot express, so axum is used only as the hyper service
+//! adapter.
 
 pub mod addressing;
 
@@ -23,6 +25,8 @@ pub struct AppState {
     pub domain: Option<String>,
     /// Whether this listener is TLS (feeds `aws:SecureTransport`).
     pub secure: bool,
+    /// Access settings of new buckets when CreateBucket does not choose (`--bucket-defaults`).
+    pub bucket_defaults: crate::config::BucketDefaults,
 }
 
 /// The TCP peer of a request's connection (request extension set by `server`), for
@@ -37,12 +41,19 @@ pub fn router(state: Arc<AppState>) -> axum::Router {
 async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response {
     let request_id = new_request_id();
     let is_head = request.method() == Method::HEAD;
-    let mut response = match crate::s3::dispatch(&app, request, &request_id).await {
-        Ok(response) => response,
-        Err(err) => {
-            tracing::debug!(code = err.code, message = %err.message, %request_id, "request failed");
-            err.into_response_with(&request_id, is_head)
+    // IAM and STS share the endpoint: `POST /` signed for service `iam` or `sts`.
+    let iam = crate::iam::api::service_of(&request, app.domain.as_deref());
+    let mut response = match iam {
+        Some(service) => {
+            crate::iam::api::dispatch(app.clone(), request, &request_id, service).await
         }
+        None => match crate::s3::dispatch(&app, request, &request_id).await {
+            Ok(response) => response,
+            Err(err) => {
+                tracing::debug!(code = err.code, message = %err.message, %request_id, "request failed");
+                err.into_response_with(&request_id, is_head)
+            }
+        },
     };
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -7,6 +7,8 @@
 //! accounts, their users, groups, keys and policies live in the metadata store (`store`), with
 //! secrets sealed under the server key (`seal`).
 
+pub mod api;
+pub mod manage;
 pub mod model;
 pub mod seal;
 pub mod store;

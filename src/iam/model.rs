@@ -76,6 +76,10 @@ pub struct UserRecord {
     /// Names of the groups the user is in (as created).
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Ids of the user's access keys (at most two), so the key limit and DeleteUser's
+    /// "must delete access keys first" are decided inside the user's transaction.
+    #[serde(default)]
+    pub access_keys: Vec<String>,
 }
 
 impl UserRecord {

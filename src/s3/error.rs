@@ -95,7 +95,11 @@ fn status_of(code: &str) -> StatusCode {
         | "InvalidPartNumber"
         | "InvalidContinuationToken"
         | "IllegalVersioningConfigurationException"
-        | "MalformedPolicy" => S::BAD_REQUEST,
+        | "MalformedPolicy"
+        | "MalformedACLError"
+        | "AccessControlListNotSupported"
+        | "InvalidBucketAclWithObjectOwnership"
+        | "UnresolvableGrantByEmailAddress" => S::BAD_REQUEST,
         "NotImplemented" => S::NOT_IMPLEMENTED,
         "ServiceUnavailable" => S::SERVICE_UNAVAILABLE,
         "SlowDown" => S::SERVICE_UNAVAILABLE,

@@ -94,16 +94,19 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
         s3_request.operation,
         route::Operation::PostObject | route::Operation::DeleteObjects
     ) {
-        check_access(
-            app,
-            &s3_request.principal,
-            s3_request
-                .operation
-                .action_for(s3_request.query("versionId").is_some()),
-            s3_request.bucket.as_deref(),
-            s3_request.key.as_deref(),
-            &s3_request,
-        )?;
+        let action = s3_request
+            .operation
+            .action_for(s3_request.query("versionId").is_some());
+        for action in std::iter::once(action).chain(implied_actions(&s3_request)) {
+            check_access(
+                app,
+                &s3_request.principal,
+                action,
+                s3_request.bucket.as_deref(),
+                s3_request.key.as_deref(),
+                &s3_request,
+            )?;
+        }
     }
 
     let verified_body = crate::auth::verify_body(body.into_data_stream(), verified.payload);
@@ -165,6 +168,33 @@ pub(crate) fn check_expected_owner(app: &AppState, bucket: &str, expected: &str)
     }
 }
 
+/// Further actions an IAM user needs because of what its headers set, as AWS requires them:
+/// an ACL set on upload needs `s3:PutObjectAcl`, one set on CreateBucket `s3:PutBucketAcl`,
+/// and choosing the object ownership `s3:PutBucketOwnershipControls`. Account roots and
+/// anonymous writers are not asked: the ACL of an object they create is theirs to set (the
+/// bucket's WRITE grant or policy already let them create it).
+fn implied_actions(request: &S3Request) -> impl Iterator<Item = &'static str> + '_ {
+    use route::Operation::*;
+    let sets_acl = matches!(request.principal, Principal::User(_))
+        && request
+        .headers
+        .keys()
+        .any(|name| name == "x-amz-acl" || name.as_str().starts_with("x-amz-grant-"));
+    let (acl_action, ownership) = match request.operation {
+        PutObject | CopyObject | CreateMultipartUpload => (Some("s3:PutObjectAcl"), false),
+        CreateBucket => (
+            Some("s3:PutBucketAcl"),
+            request.headers.contains_key("x-amz-object-ownership"),
+        ),
+        _ => (None, false),
+    };
+    let ownership = ownership && matches!(request.principal, Principal::User(_));
+    acl_action
+        .filter(|_| sets_acl)
+        .into_iter()
+        .chain(ownership.then_some("s3:PutBucketOwnershipControls"))
+}
+
 /// The one authorization check of the S3 layer: `action` on the service, a bucket or an object
 /// (copy sources, browser uploads and each key of DeleteObjects call it too, for the resource
 /// they touch), under the bucket's policy if it has one.
@@ -178,6 +208,9 @@ pub(crate) fn check_access(
 ) -> S3Result<()> {
     let other_bucket;
     let record = match bucket {
+        // CreateBucket is decided as for a new bucket of the caller's; when the name is taken,
+        // the operation answers BucketAlreadyExists / BucketAlreadyOwnedByYou as AWS does.
+        _ if request.operation == route::Operation::CreateBucket => None,
         Some(b) if Some(b) == request.bucket.as_deref() => request.bucket_record(&app.store),
         Some(b) => {
             other_bucket = app.store.bucket(b).ok();

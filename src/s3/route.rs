@@ -38,10 +38,18 @@ pub enum Operation {
     PutObjectTagging,
     DeleteObjectTagging,
     GetObjectAcl,
+    PutObjectAcl,
     GetBucketTagging,
     PutBucketTagging,
     DeleteBucketTagging,
     GetBucketAcl,
+    PutBucketAcl,
+    GetBucketOwnershipControls,
+    PutBucketOwnershipControls,
+    DeleteBucketOwnershipControls,
+    GetPublicAccessBlock,
+    PutPublicAccessBlock,
+    DeletePublicAccessBlock,
     GetBucketVersioning,
     PutBucketVersioning,
     ListObjectVersions,
@@ -74,6 +82,7 @@ impl Operation {
             (PutObjectTagging, true) => "s3:PutObjectVersionTagging",
             (DeleteObjectTagging, true) => "s3:DeleteObjectVersionTagging",
             (GetObjectAcl, true) => "s3:GetObjectVersionAcl",
+            (PutObjectAcl, true) => "s3:PutObjectVersionAcl",
             (GetObjectAttributes, true) => "s3:GetObjectVersionAttributes",
             _ => self.action(),
         }
@@ -102,9 +111,18 @@ impl Operation {
             PutObjectTagging => "s3:PutObjectTagging",
             DeleteObjectTagging => "s3:DeleteObjectTagging",
             GetObjectAcl => "s3:GetObjectAcl",
+            PutObjectAcl => "s3:PutObjectAcl",
             GetBucketTagging => "s3:GetBucketTagging",
             PutBucketTagging | DeleteBucketTagging => "s3:PutBucketTagging",
             GetBucketAcl => "s3:GetBucketAcl",
+            PutBucketAcl => "s3:PutBucketAcl",
+            GetBucketOwnershipControls => "s3:GetBucketOwnershipControls",
+            // AWS has no DeleteBucketOwnershipControls action: deleting is putting.
+            PutBucketOwnershipControls | DeleteBucketOwnershipControls => {
+                "s3:PutBucketOwnershipControls"
+            }
+            GetPublicAccessBlock => "s3:GetBucketPublicAccessBlock",
+            PutPublicAccessBlock | DeletePublicAccessBlock => "s3:PutBucketPublicAccessBlock",
             GetBucketVersioning => "s3:GetBucketVersioning",
             PutBucketVersioning => "s3:PutBucketVersioning",
             ListObjectVersions => "s3:ListBucketVersions",
@@ -128,6 +146,37 @@ const BUCKET_ROUTES: &[(Method, &str, Operation)] = &[
     (Method::PUT, "tagging", Operation::PutBucketTagging),
     (Method::DELETE, "tagging", Operation::DeleteBucketTagging),
     (Method::GET, "acl", Operation::GetBucketAcl),
+    (Method::PUT, "acl", Operation::PutBucketAcl),
+    (
+        Method::GET,
+        "ownershipControls",
+        Operation::GetBucketOwnershipControls,
+    ),
+    (
+        Method::PUT,
+        "ownershipControls",
+        Operation::PutBucketOwnershipControls,
+    ),
+    (
+        Method::DELETE,
+        "ownershipControls",
+        Operation::DeleteBucketOwnershipControls,
+    ),
+    (
+        Method::GET,
+        "publicAccessBlock",
+        Operation::GetPublicAccessBlock,
+    ),
+    (
+        Method::PUT,
+        "publicAccessBlock",
+        Operation::PutPublicAccessBlock,
+    ),
+    (
+        Method::DELETE,
+        "publicAccessBlock",
+        Operation::DeletePublicAccessBlock,
+    ),
     (Method::GET, "versioning", Operation::GetBucketVersioning),
     (Method::PUT, "versioning", Operation::PutBucketVersioning),
     (Method::GET, "versions", Operation::ListObjectVersions),
@@ -152,10 +201,13 @@ const OBJECT_ROUTES: &[(Method, &str, Operation)] = &[
     (Method::PUT, "tagging", Operation::PutObjectTagging),
     (Method::DELETE, "tagging", Operation::DeleteObjectTagging),
     (Method::GET, "acl", Operation::GetObjectAcl),
+    (Method::PUT, "acl", Operation::PutObjectAcl),
     (Method::GET, "attributes", Operation::GetObjectAttributes),
 ];
 
-/// Query keywords that name a bucket sub-resource S3 supports but strata does not implement yet.
+/// Query keywords that name a bucket sub-resource S3 supports but strata does not implement yet
+/// (or not with this method: implemented ones stay listed so that, say, `DELETE /b?acl` is
+/// answered 501 rather than falling through to DeleteBucket).
 const BUCKET_SUBRESOURCES: &[&str] = &[
     "accelerate",
     "acl",
@@ -314,6 +366,42 @@ mod tests {
     }
 
     #[test]
+    fn access_operations_have_their_aws_actions() {
+        use Operation::*;
+        let table = [
+            (PutBucketAcl, false, "s3:PutBucketAcl"),
+            (GetObjectAcl, true, "s3:GetObjectVersionAcl"),
+            (PutObjectAcl, false, "s3:PutObjectAcl"),
+            (PutObjectAcl, true, "s3:PutObjectVersionAcl"),
+            (
+                GetBucketOwnershipControls,
+                false,
+                "s3:GetBucketOwnershipControls",
+            ),
+            (
+                PutBucketOwnershipControls,
+                false,
+                "s3:PutBucketOwnershipControls",
+            ),
+            (
+                DeleteBucketOwnershipControls,
+                false,
+                "s3:PutBucketOwnershipControls",
+            ),
+            (GetPublicAccessBlock, false, "s3:GetBucketPublicAccessBlock"),
+            (PutPublicAccessBlock, false, "s3:PutBucketPublicAccessBlock"),
+            (
+                DeletePublicAccessBlock,
+                false,
+                "s3:PutBucketPublicAccessBlock",
+            ),
+        ];
+        for (operation, versioned, action) in table {
+            assert_eq!(operation.action_for(versioned), action, "{operation:?}");
+        }
+    }
+
+    #[test]
     fn routing_table() {
         use Operation::*;
         let table: &[(&str, Result<Operation, &str>)] = &[
@@ -341,6 +429,17 @@ mod tests {
             ("DELETE /b?policy", Ok(DeleteBucketPolicy)),
             ("GET /b?policyStatus", Ok(GetBucketPolicyStatus)),
             ("GET /b?acl", Ok(GetBucketAcl)),
+            ("PUT /b?acl", Ok(PutBucketAcl)),
+            ("DELETE /b?acl", Ok(NotImplemented("acl"))),
+            ("GET /b?ownershipControls", Ok(GetBucketOwnershipControls)),
+            ("PUT /b?ownershipControls", Ok(PutBucketOwnershipControls)),
+            (
+                "DELETE /b?ownershipControls",
+                Ok(DeleteBucketOwnershipControls),
+            ),
+            ("GET /b?publicAccessBlock", Ok(GetPublicAccessBlock)),
+            ("PUT /b?publicAccessBlock", Ok(PutPublicAccessBlock)),
+            ("DELETE /b?publicAccessBlock", Ok(DeletePublicAccessBlock)),
             ("GET /b?cors", Ok(GetBucketCors)),
             ("GET /b?website", Ok(GetBucketWebsite)),
             ("GET /b?lifecycle", Ok(GetBucketLifecycle)),
@@ -350,7 +449,9 @@ mod tests {
             ("DELETE /b?tagging", Ok(DeleteBucketTagging)),
             ("GET /b?logging", Ok(NotImplemented("logging"))),
             ("GET /b/k?acl", Ok(GetObjectAcl)),
-            ("PUT /b/k?acl", Ok(NotImplemented("acl"))),
+            ("PUT /b/k?acl", Ok(PutObjectAcl)),
+            ("PUT /b/k?acl&versionId=v", Ok(PutObjectAcl)),
+            ("DELETE /b/k?acl", Ok(NotImplemented("acl"))),
             ("GET /b/k?attributes", Ok(GetObjectAttributes)),
             ("PUT /b/k?tagging", Ok(PutObjectTagging)),
             ("DELETE /b/k?tagging", Ok(DeleteObjectTagging)),

@@ -1,5 +1,6 @@
 //! Bucket records: create, look up, list, delete (only when empty of objects and uploads).
 
+use super::acl::BucketAccess;
 use super::{Store, StoreError, now_ms};
 use crate::meta::model::{BucketRecord, Versioning};
 use crate::meta::{Tree, keys};
@@ -14,6 +15,19 @@ impl Store {
         owner: &str,
         region: &str,
     ) -> Result<BucketRecord, StoreError> {
+        self.create_bucket_with(name, owner, region, BucketAccess::default())
+            .await
+    }
+
+    /// CreateBucket with its initial access settings (ACL, object ownership, public access
+    /// block), decided by the caller from the request and the server's bucket defaults.
+    pub async fn create_bucket_with(
+        &self,
+        name: &str,
+        owner: &str,
+        region: &str,
+        access: BucketAccess,
+    ) -> Result<BucketRecord, StoreError> {
         let record = BucketRecord {
             name: name.to_string(),
             created_ms: now_ms(),
@@ -23,9 +37,9 @@ impl Store {
             deleting: false,
             tags: None,
             policy_revision: None,
-            acl: None,
-            ownership: None,
-            public_access_block: None,
+            acl: access.acl,
+            ownership: access.ownership,
+            public_access_block: access.public_access_block,
             object_acls: false,
         };
         self.meta.transact(|tx| {

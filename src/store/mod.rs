@@ -11,6 +11,7 @@
 //!
 //! Errors are [`StoreError`]: semantic kinds the S3 layer maps to codes, never S3 codes themselves.
 
+pub mod acl;
 pub mod bucket;
 pub mod gc;
 mod group_commit;

@@ -232,7 +232,12 @@ impl Store {
         extra: impl Fn(&TxnView<'_>, Option<&ObjectVersion>) -> Result<(), StoreError>,
     ) -> Result<ObjectVersion, StoreError> {
         self.meta.transact(|tx| {
-            let record: BucketRecord = Store::writable_bucket(tx, bucket)?;
+            let mut record: BucketRecord = Store::writable_bucket(tx, bucket)?;
+            if !record.object_acls && super::acl::needs_object_acls(&record, &version) {
+                // Authorization reads object ACLs only once this is set (store::acl).
+                record.object_acls = true;
+                tx.put_record(Tree::Buckets, bucket.as_bytes(), &record)?;
+            }
             let mut versions = KeyVersions::new(tx, bucket, key);
             let latest = versions.latest()?;
             extra(tx, latest.as_ref())?;

@@ -700,3 +700,5 @@ pub fn start_https_server(certs: &Path) -> (TestServer, PathBuf) {
     );
     (server, ca)
 }
+
+pub mod accounts;

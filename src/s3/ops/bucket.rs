@@ -1,4 +1,5 @@
 //! Bucket operations: CreateBucket, HeadBucket, DeleteBucket, ListBuckets, GetBucketLocation.
+//! A new bucket's ACL, object ownership and public access block come from `ops::ownership`.
 
 use axum::response::Response;
 use http::StatusCode;
@@ -51,9 +52,10 @@ pub async fn create_bucket(
             &app.region,
         )?;
     }
+    let access = super::ownership::create_bucket_access(app, request, request.owner_id())?;
     match app
         .store
-        .create_bucket(name, request.owner_id(), &app.region)
+        .create_bucket_with(name, request.owner_id(), &app.region, access)
         .await
     {
         Ok(_) => {}

@@ -28,12 +28,20 @@ pub async fn put_bucket_policy(
     body: &mut RequestBody,
 ) -> S3Result<Response> {
     let bucket = request.bucket()?;
-    app.store.bucket(bucket)?;
+    let record = app.store.bucket(bucket)?;
     let document = read_small_body(body, MAX_POLICY_BODY).await?;
     let text = std::str::from_utf8(&document)
         .map_err(|_| S3Error::new("MalformedPolicy", "Policies must be valid JSON"))?;
-    PolicyDocument::parse(text, PolicyKind::Bucket, Some(bucket))
+    let parsed = PolicyDocument::parse(text, PolicyKind::Bucket, Some(bucket))
         .map_err(|e| S3Error::new("MalformedPolicy", e.message))?;
+    // BlockPublicPolicy: AWS answers 403 to a public policy, even for the bucket owner.
+    if record
+        .public_access_block
+        .is_some_and(|block| block.block_public_policy)
+        && parsed.is_public()
+    {
+        return Err(S3Error::access_denied());
+    }
     app.store
         .set_bucket_policy(bucket, Some(text.to_string()))
         .await?;

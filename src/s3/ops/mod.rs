@@ -2,6 +2,7 @@
 //! first (validation errors come from there, before any I/O), then calls the store, then
 //! renders the response. Handlers never see raw sled or shard errors: `StoreError` converts.
 
+pub(crate) mod acl;
 mod bucket;
 mod bucket_config;
 mod bucket_policy;
@@ -9,6 +10,7 @@ mod checksums;
 mod list;
 mod multipart;
 mod object;
+mod ownership;
 mod post_object;
 mod tagging;
 mod versioning;
@@ -58,7 +60,16 @@ pub async fn execute(
         GetBucketTagging => tagging::get_bucket_tagging(app, request).await,
         PutBucketTagging => tagging::put_bucket_tagging(app, request, body).await,
         DeleteBucketTagging => tagging::delete_bucket_tagging(app, request).await,
-        GetBucketAcl | GetObjectAcl => bucket_config::get_acl(app, request).await,
+        GetBucketAcl => acl::get_bucket_acl(app, request).await,
+        PutBucketAcl => acl::put_bucket_acl(app, request, body).await,
+        GetObjectAcl => acl::get_object_acl(app, request).await,
+        PutObjectAcl => acl::put_object_acl(app, request, body).await,
+        GetBucketOwnershipControls => ownership::get_ownership_controls(app, request).await,
+        PutBucketOwnershipControls => ownership::put_ownership_controls(app, request, body).await,
+        DeleteBucketOwnershipControls => ownership::delete_ownership_controls(app, request).await,
+        GetPublicAccessBlock => ownership::get_public_access_block(app, request).await,
+        PutPublicAccessBlock => ownership::put_public_access_block(app, request, body).await,
+        DeletePublicAccessBlock => ownership::delete_public_access_block(app, request).await,
         GetBucketVersioning => versioning::get_versioning(app, request).await,
         PutBucketVersioning => versioning::put_versioning(app, request, body).await,
         ListObjectVersions => versioning::list_object_versions(app, request).await,

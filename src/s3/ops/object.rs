@@ -52,15 +52,19 @@ fn storage_class_of(app: &AppState, request: &S3Request) -> S3Result<String> {
     Ok(class.name.clone())
 }
 
-/// The attributes a writer sets with PutObject or CreateMultipartUpload headers.
+/// The attributes a writer sets with PutObject, CopyObject or CreateMultipartUpload headers.
+/// The owner and ACL follow the bucket's object ownership and the ACL headers (`ops::acl`); a
+/// copy gets them from its own headers, never from its source, as on AWS.
 pub(crate) fn object_attributes(app: &AppState, request: &S3Request) -> S3Result<ObjectAttributes> {
+    let storage_class = storage_class_of(app, request)?;
+    let (owner, acl) = super::acl::object_access(app, request)?;
     Ok(ObjectAttributes {
-        storage_class: storage_class_of(app, request)?,
-        owner: request.owner_id().to_string(),
+        storage_class,
+        owner,
         content: content_headers(request),
         user_meta: user_metadata(request)?,
         tags: super::tagging::header_tags(request)?,
-        acl: None,
+        acl,
     })
 }
 

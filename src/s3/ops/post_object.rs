@@ -11,6 +11,7 @@ use axum::response::Response;
 use futures_util::{StreamExt, stream};
 use http::StatusCode;
 
+use super::acl::{AclSource, new_object_access, parse_canned};
 use super::checksums::set_checksum_headers;
 use super::{empty_response, quoted, set_header, url_encode_if, xml_response};
 use crate::auth::{AuthError, MAX_POST_PRE_DATA, verify_post_policy};
@@ -123,9 +124,19 @@ pub async fn post_object(
         ));
     }
     let get = |name: &str| field(&fields, name).map(str::to_string);
+    // The form's `acl` field is the upload's canned ACL (`x-amz-acl` of a PutObject).
+    let asked = match field(&fields, "acl") {
+        Some(value) => Some(AclSource::Canned(parse_canned(value, "acl")?)),
+        None => None,
+    };
+    let (owner, acl) = new_object_access(
+        &bucket_record,
+        principal.account_id().unwrap_or_default(),
+        asked.as_ref(),
+    )?;
     let attrs = ObjectAttributes {
         storage_class,
-        owner: bucket_record.owner.clone(),
+        owner,
         content: ContentHeaders {
             content_type: get("content-type")
                 .or_else(|| file.content_type().map(|m| m.to_string())),
@@ -145,7 +156,7 @@ pub async fn post_object(
             })
             .collect(),
         tags: Vec::new(),
-        acl: None,
+        acl,
     };
 
     // Count the file as it streams: over the policy's maximum fails at once, under its minimum

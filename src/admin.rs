@@ -1,0 +1,418 @@
+//! `strata admin`: accounts and IAM users, keys and policies from the command line, for people
+//! without the aws CLI. It is a client of the server's own IAM Query API (`iam::api`): every
+//! command is one or more SigV4-signed `POST /` form requests for service `iam`, so it manages
+//! a running server, locally or remotely, with exactly the rules the API applies.
+//!
+//! Credentials: `--access-key`/`--secret-key`, else `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`,
+//! else the server root's `<data-dir>/root-credentials.toml`. A refused request prints the IAM
+//! error code and message on stderr and exits with 1.
+
+mod client;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use percent_encoding::percent_decode_str;
+
+use self::client::Client;
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    /// The server's endpoint.
+    #[arg(long, default_value = "http://127.0.0.1:9000", env = "STRATA_ENDPOINT")]
+    pub endpoint: String,
+    /// Access key to sign with (default: AWS_ACCESS_KEY_ID, then the data dir's root key).
+    #[arg(long, requires = "secret_key")]
+    pub access_key: Option<String>,
+    #[arg(long, requires = "access_key")]
+    pub secret_key: Option<String>,
+    /// Where to find root-credentials.toml when no key is given.
+    #[arg(long, default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Region to sign for (the server accepts its own and us-east-1).
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// PEM file of the CA to trust for an https endpoint (default: the system's bundle).
+    #[arg(long)]
+    pub ca_bundle: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Accounts (the server's root account only).
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// IAM users of the caller's account.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Access keys of a user (or, without --user, of the caller).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Inline policies of a user.
+    #[command(subcommand)]
+    UserPolicy(UserPolicyCommand),
+    /// Any IAM action, printing the XML answer: `strata admin iam CreateGroup GroupName=devs`.
+    Iam {
+        action: String,
+        /// `Name=Value` parameters.
+        params: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccountCommand {
+    /// Create an account; prints its root keys once, as JSON.
+    Create {
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List the accounts.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    Create {
+        name: String,
+        #[arg(long)]
+        path: Option<String>,
+    },
+    Delete {
+        name: String,
+    },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Create a key; prints it (with its secret, shown once) as JSON.
+    Create {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    Delete {
+        access_key_id: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    Deactivate {
+        access_key_id: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    Activate {
+        access_key_id: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserPolicyCommand {
+    /// Set an inline policy from a file (`-`: standard input).
+    Put {
+        user: String,
+        policy_name: String,
+        file: String,
+    },
+    /// Print an inline policy's document.
+    Get {
+        user: String,
+        policy_name: String,
+    },
+    Delete {
+        user: String,
+        policy_name: String,
+    },
+    List {
+        user: String,
+    },
+}
+
+/// Runs one admin command to completion.
+pub fn run(args: AdminArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("strata admin: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Iam { code, message }) => {
+            eprintln!("strata admin: {code}: {message}");
+            ExitCode::FAILURE
+        }
+        Err(Failure::Other(message)) => {
+            eprintln!("strata admin: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The server refused: its IAM error code and message.
+    Iam {
+        code: String,
+        message: String,
+    },
+    Other(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Other(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure::Other(message.to_string())
+    }
+}
+
+async fn execute(args: AdminArgs) -> Result<(), Failure> {
+    let client = Client::new(&args)?;
+    match args.command {
+        AdminCommand::Iam { action, params } => {
+            let mut all = vec![("Action".to_string(), action)];
+            for param in params {
+                let (name, value) = param
+                    .split_once('=')
+                    .ok_or_else(|| format!("parameters are Name=Value, not {param:?}"))?;
+                all.push((name.to_string(), value.to_string()));
+            }
+            println!("{}", client.call_raw(&all).await?);
+        }
+        AdminCommand::Account(AccountCommand::Create { name, email }) => {
+            let mut params = vec![("AccountName", name.as_str())];
+            if let Some(email) = &email {
+                params.push(("Email", email));
+            }
+            let result = client.call(&request("CreateAccount", &params)).await?;
+            let account = result.child("Account").ok_or("no Account in the answer")?;
+            let field = |name: &str| account.child_text(name).unwrap_or_default().to_string();
+            let printed = NewAccount {
+                account_id: field("AccountId"),
+                canonical_user_id: field("CanonicalUserId"),
+                account_name: field("AccountName"),
+                access_key_id: field("AccessKeyId"),
+                secret_access_key: field("SecretAccessKey"),
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&printed).map_err(|e| e.to_string())?
+            );
+        }
+        AdminCommand::Account(AccountCommand::List) => {
+            for member in client
+                .list(&request("ListAccounts", &[]), "Accounts")
+                .await?
+            {
+                println!(
+                    "{}\t{}\t{}",
+                    member.child_text("AccountId").unwrap_or_default(),
+                    member.child_text("AccountName").unwrap_or_default(),
+                    member.child_text("CanonicalUserId").unwrap_or_default()
+                );
+            }
+        }
+        AdminCommand::User(UserCommand::Create { name, path }) => {
+            let mut params = vec![("UserName", name.as_str())];
+            if let Some(path) = &path {
+                params.push(("Path", path));
+            }
+            let result = client.call(&request("CreateUser", &params)).await?;
+            let user = result.child("User").ok_or("no User in the answer")?;
+            println!(
+                "{}\t{}\t{}",
+                user.child_text("UserName").unwrap_or_default(),
+                user.child_text("UserId").unwrap_or_default(),
+                user.child_text("Arn").unwrap_or_default()
+            );
+        }
+        AdminCommand::User(UserCommand::Delete { name }) => {
+            client
+                .call(&request("DeleteUser", &[("UserName", &name)]))
+                .await?;
+        }
+        AdminCommand::User(UserCommand::List) => {
+            for user in client.list(&request("ListUsers", &[]), "Users").await? {
+                println!(
+                    "{}\t{}\t{}",
+                    user.child_text("UserName").unwrap_or_default(),
+                    user.child_text("Arn").unwrap_or_default(),
+                    user.child_text("CreateDate").unwrap_or_default()
+                );
+            }
+        }
+        AdminCommand::Key(command) => key_command(&client, command).await?,
+        AdminCommand::UserPolicy(command) => user_policy_command(&client, command).await?,
+    }
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct NewAccount {
+    account_id: String,
+    canonical_user_id: String,
+    account_name: String,
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct NewKey {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_name: Option<String>,
+    access_key_id: String,
+    secret_access_key: String,
+    status: String,
+}
+
+/// The parameters of one action.
+fn request(action: &str, params: &[(&str, &str)]) -> Vec<(String, String)> {
+    std::iter::once(("Action", action))
+        .chain(params.iter().copied())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The parameters of a key action, naming the user when one was given.
+fn with_user(action: &str, user: &Option<String>, rest: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut params = request(action, rest);
+    if let Some(user) = user {
+        params.push(("UserName".to_string(), user.clone()));
+    }
+    params
+}
+
+async fn key_command(client: &Client, command: KeyCommand) -> Result<(), Failure> {
+    match command {
+        KeyCommand::Create { user } => {
+            let result = client
+                .call(&with_user("CreateAccessKey", &user, &[]))
+                .await?;
+            let key = result
+                .child("AccessKey")
+                .ok_or("no AccessKey in the answer")?;
+            let field = |name: &str| key.child_text(name).unwrap_or_default().to_string();
+            let printed = NewKey {
+                user_name: key.child_text("UserName").map(str::to_string),
+                access_key_id: field("AccessKeyId"),
+                secret_access_key: field("SecretAccessKey"),
+                status: field("Status"),
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&printed).map_err(|e| e.to_string())?
+            );
+        }
+        KeyCommand::List { user } => {
+            let params = with_user("ListAccessKeys", &user, &[]);
+            for key in client.list(&params, "AccessKeyMetadata").await? {
+                println!(
+                    "{}\t{}\t{}",
+                    key.child_text("AccessKeyId").unwrap_or_default(),
+                    key.child_text("Status").unwrap_or_default(),
+                    key.child_text("CreateDate").unwrap_or_default()
+                );
+            }
+        }
+        KeyCommand::Delete {
+            access_key_id,
+            user,
+        } => {
+            let rest = [("AccessKeyId", access_key_id.as_str())];
+            client
+                .call(&with_user("DeleteAccessKey", &user, &rest))
+                .await?;
+        }
+        KeyCommand::Deactivate {
+            access_key_id,
+            user,
+        } => {
+            let rest = [
+                ("AccessKeyId", access_key_id.as_str()),
+                ("Status", "Inactive"),
+            ];
+            client
+                .call(&with_user("UpdateAccessKey", &user, &rest))
+                .await?;
+        }
+        KeyCommand::Activate {
+            access_key_id,
+            user,
+        } => {
+            let rest = [
+                ("AccessKeyId", access_key_id.as_str()),
+                ("Status", "Active"),
+            ];
+            client
+                .call(&with_user("UpdateAccessKey", &user, &rest))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn user_policy_command(client: &Client, command: UserPolicyCommand) -> Result<(), Failure> {
+    match command {
+        UserPolicyCommand::Put {
+            user,
+            policy_name,
+            file,
+        } => {
+            let document = read_document(&file)?;
+            let params = [
+                ("UserName", user.as_str()),
+                ("PolicyName", &policy_name),
+                ("PolicyDocument", &document),
+            ];
+            client.call(&request("PutUserPolicy", &params)).await?;
+        }
+        UserPolicyCommand::Get { user, policy_name } => {
+            let params = [("UserName", user.as_str()), ("PolicyName", &policy_name)];
+            let result = client.call(&request("GetUserPolicy", &params)).await?;
+            let encoded = result.child_text("PolicyDocument").unwrap_or_default();
+            println!("{}", percent_decode_str(encoded).decode_utf8_lossy());
+        }
+        UserPolicyCommand::Delete { user, policy_name } => {
+            let params = [("UserName", user.as_str()), ("PolicyName", &policy_name)];
+            client.call(&request("DeleteUserPolicy", &params)).await?;
+        }
+        UserPolicyCommand::List { user } => {
+            let params = request("ListUserPolicies", &[("UserName", &user)]);
+            for name in client.list(&params, "PolicyNames").await? {
+                println!("{}", name.text);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_document(file: &str) -> Result<String, Failure> {
+    if file == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("standard input: {e}"))?;
+        return Ok(text);
+    }
+    let path = file.strip_prefix("file://").unwrap_or(file);
+    std::fs::read_to_string(path).map_err(|e| Failure::Other(format!("{path}: {e}")))
+}
