@@ -177,9 +177,9 @@ fn implied_actions(request: &S3Request) -> impl Iterator<Item = &'static str> + 
     use route::Operation::*;
     let sets_acl = matches!(request.principal, Principal::User(_))
         && request
-        .headers
-        .keys()
-        .any(|name| name == "x-amz-acl" || name.as_str().starts_with("x-amz-grant-"));
+            .headers
+            .keys()
+            .any(|name| name == "x-amz-acl" || name.as_str().starts_with("x-amz-grant-"));
     let (acl_action, ownership) = match request.operation {
         PutObject | CopyObject | CreateMultipartUpload => (Some("s3:PutObjectAcl"), false),
         CreateBucket => (
