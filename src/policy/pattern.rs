@@ -281,6 +281,26 @@ pub(crate) fn pattern_matches(
             .is_some_and(|toks| glob(&toks, value, fold));
     }
     let pieces = &pattern.pieces;
+    // The shapes nearly every real policy uses (`s3:GetObject`, `s3:*`, `arn:aws:s3:::b`,
+    // `arn:aws:s3:::b/*`, `*`) are one comparison, not a walk through the glob.
+    let same = |a: &[u8], b: &[u8]| {
+        if fold {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    match pieces.as_slice() {
+        [Piece::Star] => return true,
+        [Piece::Lit(lit)] => return same(lit.as_bytes(), value.as_bytes()),
+        [Piece::Lit(lit), Piece::Star] => {
+            return value
+                .as_bytes()
+                .get(..lit.len())
+                .is_some_and(|head| same(head, lit.as_bytes()));
+        }
+        _ => {}
+    }
     glob_with(
         pieces.len(),
         |i| match &pieces[i] {
@@ -339,6 +359,7 @@ pub(super) fn arn_matches(toks: &[Tok<'_>], value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::ConditionContext;
 
     /// Tokens of a pattern without variables.
     fn toks(p: &Pattern) -> Vec<Tok<'_>> {
@@ -390,6 +411,22 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The one-comparison shapes of `pattern_matches` agree with the glob walk.
+        #[test]
+        fn pattern_shortcuts_agree_with_the_glob(
+            pattern in "([aB:/]{0,4}\\*?|\\*)",
+            value in "[abAB:/]{0,6}",
+            fold in proptest::bool::ANY,
+        ) {
+            let p = Pattern::parse(&pattern, false, true);
+            let context = ConditionContext::default();
+            let keys = RequestKeys::new(&context, Vec::new());
+            proptest::prop_assert_eq!(
+                pattern_matches(&p, &keys, &value, fold),
+                glob(&toks(&p), &value, fold)
+            );
+        }
+
         #[test]
         fn glob_agrees_with_the_reference(pattern in "[ab*?é]{0,8}", value in "[abé]{0,10}") {
             let p = Pattern::parse(&pattern, false, true);
