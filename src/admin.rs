@@ -16,6 +16,7 @@ use clap::{Args, Subcommand};
 use percent_encoding::percent_decode_str;
 
 use self::client::Client;
+use crate::s3::xml::Element;
 
 #[derive(Args, Debug)]
 pub struct AdminArgs {
@@ -198,51 +199,35 @@ async fn execute(args: AdminArgs) -> Result<(), Failure> {
             println!("{}", client.call_raw(&all).await?);
         }
         AdminCommand::Account(AccountCommand::Create { name, email }) => {
-            let mut params = vec![("AccountName", name.as_str())];
-            if let Some(email) = &email {
-                params.push(("Email", email));
-            }
-            let result = client.call(&request("CreateAccount", &params)).await?;
+            let params = request_with(
+                "CreateAccount",
+                &[("AccountName", &name)],
+                &[("Email", &email)],
+            );
+            let result = client.call(&params).await?;
             let account = result.child("Account").ok_or("no Account in the answer")?;
             let field = |name: &str| account.child_text(name).unwrap_or_default().to_string();
-            let printed = NewAccount {
+            print_json(&NewAccount {
                 account_id: field("AccountId"),
                 canonical_user_id: field("CanonicalUserId"),
                 account_name: field("AccountName"),
                 access_key_id: field("AccessKeyId"),
                 secret_access_key: field("SecretAccessKey"),
-            };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&printed).map_err(|e| e.to_string())?
-            );
+            })?;
         }
         AdminCommand::Account(AccountCommand::List) => {
             for member in client
                 .list(&request("ListAccounts", &[]), "Accounts")
                 .await?
             {
-                println!(
-                    "{}\t{}\t{}",
-                    member.child_text("AccountId").unwrap_or_default(),
-                    member.child_text("AccountName").unwrap_or_default(),
-                    member.child_text("CanonicalUserId").unwrap_or_default()
-                );
+                print_row(&member, &["AccountId", "AccountName", "CanonicalUserId"]);
             }
         }
         AdminCommand::User(UserCommand::Create { name, path }) => {
-            let mut params = vec![("UserName", name.as_str())];
-            if let Some(path) = &path {
-                params.push(("Path", path));
-            }
-            let result = client.call(&request("CreateUser", &params)).await?;
+            let params = request_with("CreateUser", &[("UserName", &name)], &[("Path", &path)]);
+            let result = client.call(&params).await?;
             let user = result.child("User").ok_or("no User in the answer")?;
-            println!(
-                "{}\t{}\t{}",
-                user.child_text("UserName").unwrap_or_default(),
-                user.child_text("UserId").unwrap_or_default(),
-                user.child_text("Arn").unwrap_or_default()
-            );
+            print_row(user, &["UserName", "UserId", "Arn"]);
         }
         AdminCommand::User(UserCommand::Delete { name }) => {
             client
@@ -251,12 +236,7 @@ async fn execute(args: AdminArgs) -> Result<(), Failure> {
         }
         AdminCommand::User(UserCommand::List) => {
             for user in client.list(&request("ListUsers", &[]), "Users").await? {
-                println!(
-                    "{}\t{}\t{}",
-                    user.child_text("UserName").unwrap_or_default(),
-                    user.child_text("Arn").unwrap_or_default(),
-                    user.child_text("CreateDate").unwrap_or_default()
-                );
+                print_row(&user, &["UserName", "Arn", "CreateDate"]);
             }
         }
         AdminCommand::Key(command) => key_command(&client, command).await?,
@@ -287,19 +267,44 @@ struct NewKey {
 
 /// The parameters of one action.
 fn request(action: &str, params: &[(&str, &str)]) -> Vec<(String, String)> {
+    request_with(action, params, &[])
+}
+
+/// The parameters of one action, and those of `optional` that were given.
+fn request_with(
+    action: &str,
+    params: &[(&str, &str)],
+    optional: &[(&str, &Option<String>)],
+) -> Vec<(String, String)> {
+    let given = optional
+        .iter()
+        .filter_map(|(k, v)| Some((*k, v.as_deref()?)));
     std::iter::once(("Action", action))
         .chain(params.iter().copied())
+        .chain(given)
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
 
 /// The parameters of a key action, naming the user when one was given.
 fn with_user(action: &str, user: &Option<String>, rest: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut params = request(action, rest);
-    if let Some(user) = user {
-        params.push(("UserName".to_string(), user.clone()));
-    }
-    params
+    request_with(action, rest, &[("UserName", user)])
+}
+
+/// What a create command prints (shown once: it holds a secret).
+fn print_json(printed: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(printed).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
+
+/// One line of a list: the elements `fields` of `element`, tab-separated.
+fn print_row(element: &Element, fields: &[&str]) {
+    let values: Vec<&str> = fields
+        .iter()
+        .map(|f| element.child_text(f).unwrap_or_default())
+        .collect();
+    println!("{}", values.join("\t"));
 }
 
 async fn key_command(client: &Client, command: KeyCommand) -> Result<(), Failure> {
@@ -312,26 +317,17 @@ async fn key_command(client: &Client, command: KeyCommand) -> Result<(), Failure
                 .child("AccessKey")
                 .ok_or("no AccessKey in the answer")?;
             let field = |name: &str| key.child_text(name).unwrap_or_default().to_string();
-            let printed = NewKey {
+            print_json(&NewKey {
                 user_name: key.child_text("UserName").map(str::to_string),
                 access_key_id: field("AccessKeyId"),
                 secret_access_key: field("SecretAccessKey"),
                 status: field("Status"),
-            };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&printed).map_err(|e| e.to_string())?
-            );
+            })?;
         }
         KeyCommand::List { user } => {
             let params = with_user("ListAccessKeys", &user, &[]);
             for key in client.list(&params, "AccessKeyMetadata").await? {
-                println!(
-                    "{}\t{}\t{}",
-                    key.child_text("AccessKeyId").unwrap_or_default(),
-                    key.child_text("Status").unwrap_or_default(),
-                    key.child_text("CreateDate").unwrap_or_default()
-                );
+                print_row(&key, &["AccessKeyId", "Status", "CreateDate"]);
             }
         }
         KeyCommand::Delete {
@@ -346,28 +342,25 @@ async fn key_command(client: &Client, command: KeyCommand) -> Result<(), Failure
         KeyCommand::Deactivate {
             access_key_id,
             user,
-        } => {
-            let rest = [
-                ("AccessKeyId", access_key_id.as_str()),
-                ("Status", "Inactive"),
-            ];
-            client
-                .call(&with_user("UpdateAccessKey", &user, &rest))
-                .await?;
-        }
+        } => set_key_status(client, &user, &access_key_id, "Inactive").await?,
         KeyCommand::Activate {
             access_key_id,
             user,
-        } => {
-            let rest = [
-                ("AccessKeyId", access_key_id.as_str()),
-                ("Status", "Active"),
-            ];
-            client
-                .call(&with_user("UpdateAccessKey", &user, &rest))
-                .await?;
-        }
+        } => set_key_status(client, &user, &access_key_id, "Active").await?,
     }
+    Ok(())
+}
+
+async fn set_key_status(
+    client: &Client,
+    user: &Option<String>,
+    access_key_id: &str,
+    status: &str,
+) -> Result<(), Failure> {
+    let rest = [("AccessKeyId", access_key_id), ("Status", status)];
+    client
+        .call(&with_user("UpdateAccessKey", user, &rest))
+        .await?;
     Ok(())
 }
 

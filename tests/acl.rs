@@ -11,16 +11,18 @@
 mod common;
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    AccessControlPolicy, BucketCannedAcl, BucketVersioningStatus, CompletedMultipartUpload,
-    CompletedPart, Grant, Grantee, ObjectCannedAcl, ObjectOwnership, Owner, OwnershipControls,
-    OwnershipControlsRule, Permission, PublicAccessBlockConfiguration, Type,
+    AccessControlPolicy, BucketCannedAcl, BucketVersioningStatus, Grant, Grantee, ObjectCannedAcl,
+    ObjectOwnership, Owner, OwnershipControls, OwnershipControlsRule, Permission,
+    PublicAccessBlockConfiguration, Type,
 };
 use common::accounts::{TestAccount, create_account, iam_call, s3_client_as};
 use common::{
-    RawResponse, TestServer, assert_raw_error, assert_sdk_error, raw_exchange, signed_request,
-    unsigned_request,
+    RawResponse, TestServer, anonymous_exchange, assert_raw_error, assert_sdk_error,
+    server_with_bucket, signed_exchange,
 };
 
 /// The canonical id of the server's root account (what owns everything the tests create).
@@ -29,14 +31,28 @@ const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
 const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
 const LOG_DELIVERY: &str = "http://acs.amazonaws.com/groups/s3/LogDelivery";
 
+/// The body of the objects the tests put with an ACL.
+const BODY: &[u8] = b"body";
+
 // ---------------------------------------------------------------------------------------------
 // Steps the tests repeat.
 
-async fn server_with_bucket(bucket: &str) -> (TestServer, Client) {
-    let server = TestServer::start();
-    let s3 = server.client();
-    common::create_bucket(&s3, bucket).await;
-    (server, s3)
+/// What a refused SDK call answered: (HTTP status, S3 error code).
+type Refusal = (u16, String);
+
+fn refusal<E: ProvideErrorMetadata>(err: SdkError<E, HttpResponse>) -> Refusal {
+    (
+        err.raw_response().map_or(0, |r| r.status().as_u16()),
+        err.code().unwrap_or_default().to_string(),
+    )
+}
+
+fn refused<T>(status: u16, code: &str) -> Result<T, Refusal> {
+    Err((status, code.to_string()))
+}
+
+fn denied<T>() -> Result<T, Refusal> {
+    refused(403, "AccessDenied")
 }
 
 /// A grant as the tests compare them: `("id:<canonical id>" | "uri:<group uri>", permission)`.
@@ -48,6 +64,16 @@ fn user(id: &str, permission: &str) -> Shown {
 
 fn group(uri: &str, permission: &str) -> Shown {
     (format!("uri:{uri}"), permission.to_string())
+}
+
+/// The default ACL of what the root account owns: its FULL_CONTROL alone.
+fn owner_only() -> Vec<Shown> {
+    vec![user(ROOT_ID, "FULL_CONTROL")]
+}
+
+/// `public-read` on what the root account owns.
+fn public_read() -> Vec<Shown> {
+    vec![user(ROOT_ID, "FULL_CONTROL"), group(ALL_USERS, "READ")]
 }
 
 fn shown(grants: &[Grant]) -> Vec<Shown> {
@@ -83,12 +109,12 @@ async fn bucket_acl(s3: &Client, bucket: &str) -> (String, Vec<Shown>) {
 }
 
 /// GetObjectAcl through the SDK (of a version when given): (owner id, grants).
-async fn object_acl(
+async fn try_object_acl(
     s3: &Client,
     bucket: &str,
     key: &str,
     version: Option<&str>,
-) -> (String, Vec<Shown>) {
+) -> Result<(String, Vec<Shown>), Refusal> {
     let out = s3
         .get_object_acl()
         .bucket(bucket)
@@ -96,40 +122,137 @@ async fn object_acl(
         .set_version_id(version.map(str::to_string))
         .send()
         .await
-        .unwrap_or_else(|e| panic!("get acl of {key}: {e:?}"));
+        .map_err(refusal)?;
     let owner = out.owner().and_then(|o| o.id()).expect("owner").to_string();
-    (owner, shown(out.grants()))
+    Ok((owner, shown(out.grants())))
 }
 
-async fn put_with_acl(s3: &Client, bucket: &str, key: &str, acl: ObjectCannedAcl) {
+async fn object_acl(
+    s3: &Client,
+    bucket: &str,
+    key: &str,
+    version: Option<&str>,
+) -> (String, Vec<Shown>) {
+    try_object_acl(s3, bucket, key, version)
+        .await
+        .unwrap_or_else(|e| panic!("get acl of {key}: {e:?}"))
+}
+
+/// PutObject of [`BODY`] as `s3`, with a canned ACL when given.
+async fn try_put(
+    s3: &Client,
+    bucket: &str,
+    key: &str,
+    acl: Option<ObjectCannedAcl>,
+) -> Result<(), Refusal> {
     s3.put_object()
         .bucket(bucket)
         .key(key)
-        .acl(acl)
-        .body(ByteStream::from_static(b"body"))
+        .set_acl(acl)
+        .body(ByteStream::from_static(BODY))
         .send()
+        .await
+        .map(|_| ())
+        .map_err(refusal)
+}
+
+async fn put_with_acl(s3: &Client, bucket: &str, key: &str, acl: ObjectCannedAcl) {
+    try_put(s3, bucket, key, Some(acl))
         .await
         .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
 }
 
-fn signed(
-    server: &TestServer,
-    method: &str,
-    path_and_query: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> RawResponse {
-    raw_exchange(
-        &server.addr,
-        &signed_request(method, &server.addr, path_and_query, headers, body),
-    )
+/// GetObject as `s3`: the body.
+async fn try_get(s3: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, Refusal> {
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(refusal)?;
+    Ok(out
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes()
+        .to_vec())
 }
 
-fn anonymous(server: &TestServer, method: &str, path_and_query: &str) -> RawResponse {
-    raw_exchange(
-        &server.addr,
-        &unsigned_request(method, &server.addr, path_and_query, &[], b""),
-    )
+/// CreateBucket with a canned ACL and an object ownership, each when given.
+async fn try_create_bucket(
+    s3: &Client,
+    bucket: &str,
+    acl: Option<BucketCannedAcl>,
+    ownership: Option<ObjectOwnership>,
+) -> Result<(), Refusal> {
+    s3.create_bucket()
+        .bucket(bucket)
+        .set_acl(acl)
+        .set_object_ownership(ownership)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(refusal)
+}
+
+/// PutBucketAcl with a canned ACL.
+async fn put_bucket_canned(s3: &Client, bucket: &str, acl: BucketCannedAcl) -> Result<(), Refusal> {
+    s3.put_bucket_acl()
+        .bucket(bucket)
+        .acl(acl)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(refusal)
+}
+
+/// PutObjectAcl with a canned ACL (of a version when given).
+async fn put_object_canned(
+    s3: &Client,
+    bucket: &str,
+    key: &str,
+    version: Option<&str>,
+    acl: ObjectCannedAcl,
+) -> Result<(), Refusal> {
+    s3.put_object_acl()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version.map(str::to_string))
+        .acl(acl)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(refusal)
+}
+
+async fn put_policy(s3: &Client, bucket: &str, policy: &str) -> Result<(), Refusal> {
+    s3.put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(refusal)
+}
+
+/// A signed PUT of `path_and_query` with `headers` and no body.
+fn put_headers(server: &TestServer, path_and_query: &str, headers: &[(&str, &str)]) -> RawResponse {
+    signed_exchange(server, "PUT", path_and_query, headers, b"")
+}
+
+/// A signed PUT of `path_and_query` with `body` and no extra headers.
+fn put_body(server: &TestServer, path_and_query: &str, body: &str) -> RawResponse {
+    signed_exchange(server, "PUT", path_and_query, &[], body.as_bytes())
+}
+
+fn anonymous_get(server: &TestServer, path_and_query: &str) -> RawResponse {
+    anonymous_exchange(server, "GET", path_and_query, b"")
+}
+
+fn assert_anonymous_get_denied(server: &TestServer, path_and_query: &str) {
+    assert_raw_error(&anonymous_get(server, path_and_query), 403, "AccessDenied");
 }
 
 /// An `AccessControlPolicy` document owned by `owner` with `grants` (raw `<Grant>` elements).
@@ -147,8 +270,25 @@ fn grant_xml(kind: &str, child: &str, permission: &str) -> String {
     )
 }
 
-fn ownership_controls(ownership: ObjectOwnership) -> OwnershipControls {
-    OwnershipControls::builder()
+/// The root account's FULL_CONTROL as a `<Grant>`.
+fn owner_grant_xml() -> String {
+    grant_xml(
+        "CanonicalUser",
+        &format!("<ID>{ROOT_ID}</ID>"),
+        "FULL_CONTROL",
+    )
+}
+
+fn group_grant_xml(uri: &str, permission: &str) -> String {
+    grant_xml("Group", &format!("<URI>{uri}</URI>"), permission)
+}
+
+async fn try_set_ownership(
+    s3: &Client,
+    bucket: &str,
+    ownership: ObjectOwnership,
+) -> Result<(), Refusal> {
+    let controls = OwnershipControls::builder()
         .rules(
             OwnershipControlsRule::builder()
                 .object_ownership(ownership)
@@ -156,28 +296,32 @@ fn ownership_controls(ownership: ObjectOwnership) -> OwnershipControls {
                 .expect("rule"),
         )
         .build()
-        .expect("controls")
+        .expect("controls");
+    s3.put_bucket_ownership_controls()
+        .bucket(bucket)
+        .ownership_controls(controls)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(refusal)
 }
 
 async fn set_ownership(s3: &Client, bucket: &str, ownership: ObjectOwnership) {
-    s3.put_bucket_ownership_controls()
-        .bucket(bucket)
-        .ownership_controls(ownership_controls(ownership))
-        .send()
+    try_set_ownership(s3, bucket, ownership)
         .await
         .unwrap_or_else(|e| panic!("ownership controls of {bucket}: {e:?}"));
 }
 
-async fn ownership_of(s3: &Client, bucket: &str) -> ObjectOwnership {
+async fn ownership_of(s3: &Client, bucket: &str) -> Result<ObjectOwnership, Refusal> {
     let out = s3
         .get_bucket_ownership_controls()
         .bucket(bucket)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("ownership controls of {bucket}: {e:?}"));
+        .map_err(refusal)?;
     let rules = out.ownership_controls().expect("controls").rules();
     assert_eq!(rules.len(), 1, "{rules:?}");
-    rules[0].object_ownership().clone()
+    Ok(rules[0].object_ownership().clone())
 }
 
 /// The four settings of a public access block, in AWS's order.
@@ -204,20 +348,28 @@ async fn set_block(s3: &Client, bucket: &str, config: PublicAccessBlockConfigura
         .unwrap_or_else(|e| panic!("public access block of {bucket}: {e:?}"));
 }
 
-async fn block_of(s3: &Client, bucket: &str) -> [Option<bool>; 4] {
+async fn block_of(s3: &Client, bucket: &str) -> Result<[Option<bool>; 4], Refusal> {
     let out = s3
         .get_public_access_block()
         .bucket(bucket)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("public access block of {bucket}: {e:?}"));
+        .map_err(refusal)?;
     let config = out.public_access_block_configuration().expect("config");
-    [
+    Ok([
         config.block_public_acls(),
         config.ignore_public_acls(),
         config.block_public_policy(),
         config.restrict_public_buckets(),
-    ]
+    ])
+}
+
+async fn delete_block(s3: &Client, bucket: &str) {
+    s3.delete_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("delete public access block of {bucket}: {e:?}"));
 }
 
 fn public_read_policy(bucket: &str) -> String {
@@ -234,14 +386,8 @@ async fn canned_acls_on_create_bucket_show_in_get_bucket_acl() {
     let server = TestServer::start();
     let s3 = server.client();
     let table = [
-        (
-            BucketCannedAcl::Private,
-            vec![user(ROOT_ID, "FULL_CONTROL")],
-        ),
-        (
-            BucketCannedAcl::PublicRead,
-            vec![user(ROOT_ID, "FULL_CONTROL"), group(ALL_USERS, "READ")],
-        ),
+        (BucketCannedAcl::Private, owner_only()),
+        (BucketCannedAcl::PublicRead, public_read()),
         (
             BucketCannedAcl::PublicReadWrite,
             vec![
@@ -260,10 +406,7 @@ async fn canned_acls_on_create_bucket_show_in_get_bucket_acl() {
     ];
     for (i, (acl, expected)) in table.into_iter().enumerate() {
         let bucket = format!("canned-{i}");
-        s3.create_bucket()
-            .bucket(&bucket)
-            .acl(acl.clone())
-            .send()
+        try_create_bucket(&s3, &bucket, Some(acl.clone()), None)
             .await
             .unwrap_or_else(|e| panic!("create {bucket} {acl:?}: {e:?}"));
         assert_eq!(
@@ -283,39 +426,26 @@ async fn canned_acls_on_create_bucket_show_in_get_bucket_acl() {
             ],
         ),
         // On a bucket the bucket owner is the owner: one grant.
-        (
-            "bucket-owner-full-control",
-            vec![user(ROOT_ID, "FULL_CONTROL")],
-        ),
+        ("bucket-owner-full-control", owner_only()),
     ]
     .into_iter()
     .enumerate()
     {
         let bucket = format!("header-{i}");
-        let response = signed(
-            &server,
-            "PUT",
-            &format!("/{bucket}"),
-            &[("x-amz-acl", name)],
-            b"",
-        );
+        let response = put_headers(&server, &format!("/{bucket}"), &[("x-amz-acl", name)]);
         assert_eq!(response.status, 200, "{name}: {}", response.body_text());
         assert_eq!(bucket_acl(&s3, &bucket).await.1, expected, "{name}");
     }
-    let response = signed(&server, "PUT", "/bad-acl", &[("x-amz-acl", "public")], b"");
+    let response = put_headers(&server, "/bad-acl", &[("x-amz-acl", "public")]);
     assert_raw_error(&response, 400, "InvalidArgument");
 }
 
 #[tokio::test]
 async fn canned_acls_on_put_object_show_in_get_object_acl() {
     let (_server, s3) = server_with_bucket("objects").await;
-    let owner_only = vec![user(ROOT_ID, "FULL_CONTROL")];
     let table = [
-        (ObjectCannedAcl::Private, owner_only.clone()),
-        (
-            ObjectCannedAcl::PublicRead,
-            vec![user(ROOT_ID, "FULL_CONTROL"), group(ALL_USERS, "READ")],
-        ),
+        (ObjectCannedAcl::Private, owner_only()),
+        (ObjectCannedAcl::PublicRead, public_read()),
         (
             ObjectCannedAcl::PublicReadWrite,
             vec![
@@ -332,9 +462,9 @@ async fn canned_acls_on_put_object_show_in_get_object_acl() {
             ],
         ),
         // The bucket owner's own object: the bucket-owner grant is the owner's.
-        (ObjectCannedAcl::BucketOwnerRead, owner_only.clone()),
-        (ObjectCannedAcl::BucketOwnerFullControl, owner_only.clone()),
-        (ObjectCannedAcl::AwsExecRead, owner_only.clone()),
+        (ObjectCannedAcl::BucketOwnerRead, owner_only()),
+        (ObjectCannedAcl::BucketOwnerFullControl, owner_only()),
+        (ObjectCannedAcl::AwsExecRead, owner_only()),
     ];
     for (acl, expected) in table {
         let key = format!("k-{}", acl.as_str());
@@ -349,7 +479,7 @@ async fn canned_acls_on_put_object_show_in_get_object_acl() {
     common::put(&s3, "objects", "plain", b"x".to_vec()).await;
     assert_eq!(
         object_acl(&s3, "objects", "plain", None).await.1,
-        owner_only
+        owner_only()
     );
 }
 
@@ -357,24 +487,21 @@ async fn canned_acls_on_put_object_show_in_get_object_acl() {
 async fn copy_object_gets_the_private_acl_unless_its_headers_say_otherwise() {
     let (_server, s3) = server_with_bucket("copies").await;
     put_with_acl(&s3, "copies", "source", ObjectCannedAcl::PublicRead).await;
-    s3.copy_object()
-        .bucket("copies")
-        .key("plain-copy")
-        .copy_source("copies/source")
-        .send()
-        .await
-        .expect("copy");
+    let copy = |key: &str, acl: Option<ObjectCannedAcl>| {
+        s3.copy_object()
+            .bucket("copies")
+            .key(key)
+            .copy_source("copies/source")
+            .set_acl(acl)
+            .send()
+    };
+    copy("plain-copy", None).await.expect("copy");
     assert_eq!(
         object_acl(&s3, "copies", "plain-copy", None).await.1,
-        vec![user(ROOT_ID, "FULL_CONTROL")],
+        owner_only(),
         "the source's ACL is not copied"
     );
-    s3.copy_object()
-        .bucket("copies")
-        .key("readable-copy")
-        .copy_source("copies/source")
-        .acl(ObjectCannedAcl::AuthenticatedRead)
-        .send()
+    copy("readable-copy", Some(ObjectCannedAcl::AuthenticatedRead))
         .await
         .expect("copy with acl");
     assert_eq!(
@@ -389,47 +516,17 @@ async fn copy_object_gets_the_private_acl_unless_its_headers_say_otherwise() {
 #[tokio::test]
 async fn create_multipart_upload_acl_applies_to_the_completed_object() {
     let (server, s3) = server_with_bucket("uploads").await;
-    let upload = s3
+    let create = s3
         .create_multipart_upload()
         .bucket("uploads")
         .key("big")
-        .acl(ObjectCannedAcl::PublicRead)
-        .send()
-        .await
-        .expect("create upload");
-    let upload_id = upload.upload_id().expect("upload id");
-    let part = s3
-        .upload_part()
-        .bucket("uploads")
-        .key("big")
-        .upload_id(upload_id)
-        .part_number(1)
-        .body(ByteStream::from_static(b"only part"))
-        .send()
-        .await
-        .expect("part");
-    s3.complete_multipart_upload()
-        .bucket("uploads")
-        .key("big")
-        .upload_id(upload_id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .parts(
-                    CompletedPart::builder()
-                        .part_number(1)
-                        .e_tag(part.e_tag().expect("etag"))
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("complete");
+        .acl(ObjectCannedAcl::PublicRead);
+    common::multipart_upload(&s3, create, &[b"only part"]).await;
     assert_eq!(
         object_acl(&s3, "uploads", "big", None).await.1,
-        vec![user(ROOT_ID, "FULL_CONTROL"), group(ALL_USERS, "READ")]
+        public_read()
     );
-    let response = anonymous(&server, "GET", "/uploads/big");
+    let response = anonymous_get(&server, "/uploads/big");
     assert_eq!(response.status, 200, "{}", response.body_text());
     assert_eq!(response.body, b"only part");
 }
@@ -440,42 +537,22 @@ async fn create_multipart_upload_acl_applies_to_the_completed_object() {
 #[tokio::test]
 async fn put_bucket_acl_with_a_document_round_trips() {
     let (_server, s3) = server_with_bucket("documented").await;
-    let grantee = |kind: Type| Grantee::builder().r#type(kind);
+    let grant = |kind: Type, who: &str, permission: Permission| {
+        let grantee = Grantee::builder().r#type(kind.clone());
+        let grantee = match kind {
+            Type::CanonicalUser => grantee.id(who),
+            _ => grantee.uri(who),
+        };
+        Grant::builder()
+            .grantee(grantee.build().expect("grantee"))
+            .permission(permission)
+            .build()
+    };
     let policy = AccessControlPolicy::builder()
         .owner(Owner::builder().id(ROOT_ID).build())
-        .grants(
-            Grant::builder()
-                .grantee(
-                    grantee(Type::CanonicalUser)
-                        .id(ROOT_ID)
-                        .build()
-                        .expect("grantee"),
-                )
-                .permission(Permission::FullControl)
-                .build(),
-        )
-        .grants(
-            Grant::builder()
-                .grantee(
-                    grantee(Type::Group)
-                        .uri(ALL_USERS)
-                        .build()
-                        .expect("grantee"),
-                )
-                .permission(Permission::Read)
-                .build(),
-        )
-        .grants(
-            Grant::builder()
-                .grantee(
-                    grantee(Type::Group)
-                        .uri(LOG_DELIVERY)
-                        .build()
-                        .expect("grantee"),
-                )
-                .permission(Permission::Write)
-                .build(),
-        )
+        .grants(grant(Type::CanonicalUser, ROOT_ID, Permission::FullControl))
+        .grants(grant(Type::Group, ALL_USERS, Permission::Read))
+        .grants(grant(Type::Group, LOG_DELIVERY, Permission::Write))
         .build();
     s3.put_bucket_acl()
         .bucket("documented")
@@ -495,23 +572,17 @@ async fn put_bucket_acl_with_a_document_round_trips() {
         )
     );
     // A canned ACL replaces the whole list.
-    s3.put_bucket_acl()
-        .bucket("documented")
-        .acl(BucketCannedAcl::Private)
-        .send()
+    put_bucket_canned(&s3, "documented", BucketCannedAcl::Private)
         .await
         .expect("back to private");
-    assert_eq!(
-        bucket_acl(&s3, "documented").await.1,
-        vec![user(ROOT_ID, "FULL_CONTROL")]
-    );
+    assert_eq!(bucket_acl(&s3, "documented").await.1, owner_only());
 }
 
 #[tokio::test]
 async fn get_acl_answers_the_policy_document_with_display_names() {
     let (server, s3) = server_with_bucket("xml").await;
     put_with_acl(&s3, "xml", "k", ObjectCannedAcl::PublicRead).await;
-    let response = signed(&server, "GET", "/xml/k?acl", &[], b"");
+    let response = signed_exchange(&server, "GET", "/xml/k?acl", &[], b"");
     assert_eq!(response.status, 200, "{}", response.body_text());
     let body = response.body_text();
     for piece in [
@@ -547,25 +618,19 @@ async fn put_object_acl_addresses_the_version_named() {
     };
     let old = put(b"old").await;
     let new = put(b"new").await;
-    s3.put_object_acl()
-        .bucket("versioned")
-        .key("k")
-        .version_id(&old)
-        .acl(ObjectCannedAcl::PublicRead)
-        .send()
-        .await
-        .expect("put acl of the old version");
-    let private = vec![user(ROOT_ID, "FULL_CONTROL")];
-    let public = vec![user(ROOT_ID, "FULL_CONTROL"), group(ALL_USERS, "READ")];
-    assert_eq!(
-        object_acl(&s3, "versioned", "k", Some(&old)).await.1,
-        public
-    );
-    assert_eq!(
-        object_acl(&s3, "versioned", "k", Some(&new)).await.1,
-        private
-    );
-    assert_eq!(object_acl(&s3, "versioned", "k", None).await.1, private);
+    put_object_canned(
+        &s3,
+        "versioned",
+        "k",
+        Some(&old),
+        ObjectCannedAcl::PublicRead,
+    )
+    .await
+    .expect("put acl of the old version");
+    let acl_of = |version| object_acl(&s3, "versioned", "k", version);
+    assert_eq!(acl_of(Some(&old)).await.1, public_read());
+    assert_eq!(acl_of(Some(&new)).await.1, owner_only());
+    assert_eq!(acl_of(None).await.1, owner_only());
 
     // Without versionId: the latest.
     s3.put_object_acl()
@@ -576,33 +641,20 @@ async fn put_object_acl_addresses_the_version_named() {
         .await
         .expect("put acl of the latest");
     assert_eq!(
-        object_acl(&s3, "versioned", "k", Some(&new)).await.1,
+        acl_of(Some(&new)).await.1,
         vec![group(AUTHENTICATED_USERS, "READ")]
     );
-    assert_eq!(
-        object_acl(&s3, "versioned", "k", Some(&old)).await.1,
-        public
-    );
+    assert_eq!(acl_of(Some(&old)).await.1, public_read());
 }
 
 #[tokio::test]
 async fn acl_operations_on_missing_things_are_404() {
     let (server, s3) = server_with_bucket("present").await;
-    let err = s3
-        .get_object_acl()
-        .bucket("present")
-        .key("absent")
-        .send()
-        .await
-        .expect_err("no key");
-    assert_sdk_error(&err, 404, "NoSuchKey");
-    let response = signed(
-        &server,
-        "PUT",
-        "/present/absent?acl",
-        &[("x-amz-acl", "private")],
-        b"",
+    assert_eq!(
+        try_object_acl(&s3, "present", "absent", None).await,
+        refused(404, "NoSuchKey")
     );
+    let response = put_headers(&server, "/present/absent?acl", &[("x-amz-acl", "private")]);
     assert_raw_error(&response, 404, "NoSuchKey");
     let err = s3
         .get_bucket_acl()
@@ -619,7 +671,7 @@ async fn acl_operations_on_missing_things_are_404() {
 #[tokio::test]
 async fn grant_headers_give_exactly_the_grants_they_list() {
     let (server, s3) = server_with_bucket("granted").await;
-    let response = signed(
+    let response = signed_exchange(
         &server,
         "PUT",
         "/granted/k",
@@ -646,7 +698,7 @@ async fn grant_headers_give_exactly_the_grants_they_list() {
             ]
         )
     );
-    assert_eq!(anonymous(&server, "GET", "/granted/k").status, 200);
+    assert_eq!(anonymous_get(&server, "/granted/k").status, 200);
 
     // Bucket ACL through headers (SDK).
     s3.put_bucket_acl()
@@ -661,8 +713,8 @@ async fn grant_headers_give_exactly_the_grants_they_list() {
         vec![group(ALL_USERS, "READ_ACP"), user(ROOT_ID, "FULL_CONTROL")]
     );
     // READ_ACP for everyone: anonymous GetBucketAcl works, listing does not.
-    assert_eq!(anonymous(&server, "GET", "/granted?acl").status, 200);
-    assert_raw_error(&anonymous(&server, "GET", "/granted"), 403, "AccessDenied");
+    assert_eq!(anonymous_get(&server, "/granted?acl").status, 200);
+    assert_anonymous_get_denied(&server, "/granted");
 }
 
 #[tokio::test]
@@ -676,13 +728,8 @@ async fn bad_grant_headers_are_invalid_arguments() {
         // A well-formed id that names no account.
         "id=\"0000000000000000000000000000000000000000000000000000000000000000\"",
     ] {
-        let response = signed(
-            &server,
-            "PUT",
-            "/bad-grants/k",
-            &[("x-amz-grant-read", value)],
-            b"x",
-        );
+        let headers = [("x-amz-grant-read", value)];
+        let response = signed_exchange(&server, "PUT", "/bad-grants/k", &headers, b"x");
         assert_raw_error(&response, 400, "InvalidArgument");
     }
 }
@@ -691,12 +738,10 @@ async fn bad_grant_headers_are_invalid_arguments() {
 async fn grants_by_unknown_email_are_unresolvable() {
     let (server, s3) = server_with_bucket("emails").await;
     common::put(&s3, "emails", "k", b"x".to_vec()).await;
-    let response = signed(
+    let response = put_headers(
         &server,
-        "PUT",
         "/emails/k?acl",
         &[("x-amz-grant-read", "emailAddress=\"nobody@example.com\"")],
-        b"",
     );
     assert_raw_error(&response, 400, "UnresolvableGrantByEmailAddress");
     let document = policy_document(
@@ -707,13 +752,10 @@ async fn grants_by_unknown_email_are_unresolvable() {
             "READ",
         )],
     );
-    let response = signed(&server, "PUT", "/emails?acl", &[], document.as_bytes());
+    let response = put_body(&server, "/emails?acl", &document);
     assert_raw_error(&response, 400, "UnresolvableGrantByEmailAddress");
     // Nothing changed.
-    assert_eq!(
-        object_acl(&s3, "emails", "k", None).await.1,
-        vec![user(ROOT_ID, "FULL_CONTROL")]
-    );
+    assert_eq!(object_acl(&s3, "emails", "k", None).await.1, owner_only());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -722,24 +764,12 @@ async fn grants_by_unknown_email_are_unresolvable() {
 #[tokio::test]
 async fn malformed_acl_documents_are_refused() {
     let (server, s3) = server_with_bucket("malformed").await;
-    let owner_grant = grant_xml(
-        "CanonicalUser",
-        &format!("<ID>{ROOT_ID}</ID>"),
-        "FULL_CONTROL",
-    );
     let table = [
         ("not XML", "<AccessControlPolicy><Owner>".to_string()),
         ("another root", "<Policy/>".to_string()),
         (
             "unknown permission",
-            policy_document(
-                ROOT_ID,
-                &[grant_xml(
-                    "Group",
-                    &format!("<URI>{ALL_USERS}</URI>"),
-                    "EVERYTHING",
-                )],
-            ),
+            policy_document(ROOT_ID, &[group_grant_xml(ALL_USERS, "EVERYTHING")]),
         ),
         (
             "unknown grantee type",
@@ -749,24 +779,21 @@ async fn malformed_acl_documents_are_refused() {
             "unknown group",
             policy_document(
                 ROOT_ID,
-                &[grant_xml(
-                    "Group",
-                    "<URI>http://example.com/all</URI>",
-                    "READ",
-                )],
+                &[group_grant_xml("http://example.com/all", "READ")],
             ),
         ),
         (
             "no owner",
             format!(
-                "<AccessControlPolicy><AccessControlList>{owner_grant}</AccessControlList></AccessControlPolicy>"
+                "<AccessControlPolicy><AccessControlList>{}</AccessControlList></AccessControlPolicy>",
+                owner_grant_xml()
             ),
         ),
     ];
     common::put(&s3, "malformed", "k", b"x".to_vec()).await;
     for (what, body) in table {
         for path in ["/malformed?acl", "/malformed/k?acl"] {
-            let response = signed(&server, "PUT", path, &[], body.as_bytes());
+            let response = put_body(&server, path, &body);
             assert_eq!(
                 (response.status, response.error_code().as_str()),
                 (400, "MalformedACLError"),
@@ -781,49 +808,39 @@ async fn malformed_acl_documents_are_refused() {
 async fn headers_and_a_document_together_are_refused() {
     let (server, s3) = server_with_bucket("both").await;
     common::put(&s3, "both", "k", b"x".to_vec()).await;
-    let document = policy_document(
-        ROOT_ID,
-        &[grant_xml(
-            "CanonicalUser",
-            &format!("<ID>{ROOT_ID}</ID>"),
-            "FULL_CONTROL",
-        )],
-    );
-    for path in ["/both?acl", "/both/k?acl"] {
+    let document = policy_document(ROOT_ID, &[owner_grant_xml()]);
+    let grant = format!("id=\"{ROOT_ID}\"");
+    type Headers<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Headers, &[u8], &str); 4] = [
         // A canned ACL and a body: AWS's UnexpectedContent.
-        let response = signed(
-            &server,
-            "PUT",
-            path,
+        (
             &[("x-amz-acl", "public-read")],
             document.as_bytes(),
-        );
-        assert_raw_error(&response, 400, "UnexpectedContent");
+            "UnexpectedContent",
+        ),
         // Grant headers and a body.
-        let grant = format!("id=\"{ROOT_ID}\"");
-        let response = signed(
-            &server,
-            "PUT",
-            path,
+        (
             &[("x-amz-grant-read", &grant)],
             document.as_bytes(),
-        );
-        assert_raw_error(&response, 400, "UnexpectedContent");
+            "UnexpectedContent",
+        ),
         // A canned ACL and grant headers: InvalidRequest.
-        let response = signed(
-            &server,
-            "PUT",
-            path,
+        (
             &[("x-amz-acl", "private"), ("x-amz-grant-read", &grant)],
             b"",
-        );
-        assert_raw_error(&response, 400, "InvalidRequest");
+            "InvalidRequest",
+        ),
         // Neither.
-        let response = signed(&server, "PUT", path, &[], b"");
-        assert_raw_error(&response, 400, "MissingSecurityHeader");
+        (&[], b"", "MissingSecurityHeader"),
+    ];
+    for path in ["/both?acl", "/both/k?acl"] {
+        for (headers, body, code) in cases {
+            let response = signed_exchange(&server, "PUT", path, headers, body);
+            assert_raw_error(&response, 400, code);
+        }
     }
     // On PutObject too: canned and grants together.
-    let response = signed(
+    let response = signed_exchange(
         &server,
         "PUT",
         "/both/other",
@@ -835,10 +852,7 @@ async fn headers_and_a_document_together_are_refused() {
     );
     assert_raw_error(&response, 400, "InvalidRequest");
     // Nothing was changed by any of them.
-    assert_eq!(
-        bucket_acl(&s3, "both").await.1,
-        vec![user(ROOT_ID, "FULL_CONTROL")]
-    );
+    assert_eq!(bucket_acl(&s3, "both").await.1, owner_only());
 }
 
 #[tokio::test]
@@ -846,17 +860,9 @@ async fn a_document_naming_another_owner_is_access_denied() {
     let (server, s3) = server_with_bucket("owned").await;
     common::put(&s3, "owned", "k", b"x".to_vec()).await;
     let other = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    let document = policy_document(
-        other,
-        &[grant_xml(
-            "CanonicalUser",
-            &format!("<ID>{ROOT_ID}</ID>"),
-            "FULL_CONTROL",
-        )],
-    );
+    let document = policy_document(other, &[owner_grant_xml()]);
     for path in ["/owned?acl", "/owned/k?acl"] {
-        let response = signed(&server, "PUT", path, &[], document.as_bytes());
-        assert_raw_error(&response, 403, "AccessDenied");
+        assert_raw_error(&put_body(&server, path, &document), 403, "AccessDenied");
     }
 }
 
@@ -868,62 +874,37 @@ async fn a_public_read_object_is_readable_anonymously_and_a_private_one_is_not()
     let (server, s3) = server_with_bucket("mixed").await;
     put_with_acl(&s3, "mixed", "public", ObjectCannedAcl::PublicRead).await;
     common::put(&s3, "mixed", "private", b"secret".to_vec()).await;
-    let response = anonymous(&server, "GET", "/mixed/public");
+    let response = anonymous_get(&server, "/mixed/public");
     assert_eq!(response.status, 200, "{}", response.body_text());
-    assert_eq!(response.body, b"body");
-    assert_eq!(anonymous(&server, "HEAD", "/mixed/public").status, 200);
-    assert_raw_error(
-        &anonymous(&server, "GET", "/mixed/private"),
-        403,
-        "AccessDenied",
-    );
+    assert_eq!(response.body, BODY);
+    let head = anonymous_exchange(&server, "HEAD", "/mixed/public", b"");
+    assert_eq!(head.status, 200);
+    assert_anonymous_get_denied(&server, "/mixed/private");
     // READ on an object is not READ_ACP, nor any right on the bucket.
-    assert_raw_error(
-        &anonymous(&server, "GET", "/mixed/public?acl"),
-        403,
-        "AccessDenied",
-    );
-    assert_raw_error(&anonymous(&server, "GET", "/mixed"), 403, "AccessDenied");
+    assert_anonymous_get_denied(&server, "/mixed/public?acl");
+    assert_anonymous_get_denied(&server, "/mixed");
     // Making it private again takes the grant away.
-    s3.put_object_acl()
-        .bucket("mixed")
-        .key("public")
-        .acl(ObjectCannedAcl::Private)
-        .send()
+    put_object_canned(&s3, "mixed", "public", None, ObjectCannedAcl::Private)
         .await
         .expect("private again");
-    assert_raw_error(
-        &anonymous(&server, "GET", "/mixed/public"),
-        403,
-        "AccessDenied",
-    );
+    assert_anonymous_get_denied(&server, "/mixed/public");
 }
 
 #[tokio::test]
 async fn a_public_read_bucket_is_listable_anonymously() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("listable")
-        .acl(BucketCannedAcl::PublicRead)
-        .send()
+    try_create_bucket(&s3, "listable", Some(BucketCannedAcl::PublicRead), None)
         .await
         .expect("create");
     common::put(&s3, "listable", "k", b"x".to_vec()).await;
-    let response = anonymous(&server, "GET", "/listable?list-type=2");
+    let response = anonymous_get(&server, "/listable?list-type=2");
     assert_eq!(response.status, 200, "{}", response.body_text());
     assert!(response.body_text().contains("<Key>k</Key>"));
     // Listing is READ on the bucket; the objects keep their own (private) ACLs.
+    assert_anonymous_get_denied(&server, "/listable/k");
     assert_raw_error(
-        &anonymous(&server, "GET", "/listable/k"),
-        403,
-        "AccessDenied",
-    );
-    assert_raw_error(
-        &raw_exchange(
-            &server.addr,
-            &unsigned_request("PUT", &server.addr, "/listable/new", &[], b"x"),
-        ),
+        &anonymous_exchange(&server, "PUT", "/listable/new", b"x"),
         403,
         "AccessDenied",
     );
@@ -933,16 +914,10 @@ async fn a_public_read_bucket_is_listable_anonymously() {
 async fn a_public_read_write_bucket_takes_anonymous_writes() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("dropbox")
-        .acl(BucketCannedAcl::PublicReadWrite)
-        .send()
+    try_create_bucket(&s3, "dropbox", Some(BucketCannedAcl::PublicReadWrite), None)
         .await
         .expect("create");
-    let response = raw_exchange(
-        &server.addr,
-        &unsigned_request("PUT", &server.addr, "/dropbox/drop", &[], b"anonymous data"),
-    );
+    let response = anonymous_exchange(&server, "PUT", "/dropbox/drop", b"anonymous data");
     assert_eq!(response.status, 200, "{}", response.body_text());
     let listing = s3
         .list_objects_v2()
@@ -956,113 +931,32 @@ async fn a_public_read_write_bucket_takes_anonymous_writes() {
 #[tokio::test]
 async fn a_browser_upload_applies_its_acl_field() {
     let (server, s3) = server_with_bucket("forms").await;
-    let response = post_form(
-        &server,
-        "forms",
-        "public.txt",
-        Some("public-read"),
-        b"posted",
-    );
+    let response = post_form(&server, "forms", "public.txt", Some("public-read"));
     assert_eq!(response.status, 204, "{}", response.body_text());
     assert_eq!(
         object_acl(&s3, "forms", "public.txt", None).await.1,
-        vec![user(ROOT_ID, "FULL_CONTROL"), group(ALL_USERS, "READ")]
+        public_read()
     );
-    assert_eq!(anonymous(&server, "GET", "/forms/public.txt").status, 200);
-    let response = post_form(&server, "forms", "plain.txt", None, b"posted");
+    assert_eq!(anonymous_get(&server, "/forms/public.txt").status, 200);
+    let response = post_form(&server, "forms", "plain.txt", None);
     assert_eq!(response.status, 204, "{}", response.body_text());
-    assert_raw_error(
-        &anonymous(&server, "GET", "/forms/plain.txt"),
-        403,
-        "AccessDenied",
-    );
-    let response = post_form(&server, "forms", "bad.txt", Some("everyone"), b"posted");
+    assert_anonymous_get_denied(&server, "/forms/plain.txt");
+    let response = post_form(&server, "forms", "bad.txt", Some("everyone"));
     assert_raw_error(&response, 400, "InvalidArgument");
 }
 
 /// A browser form upload of `key` (with an `acl` field when given) signed with SigV4 by a
 /// policy that allows exactly that.
-fn post_form(
-    server: &TestServer,
-    bucket: &str,
-    key: &str,
-    acl: Option<&str>,
-    file: &[u8],
-) -> RawResponse {
-    use base64::Engine;
-    use hmac::Mac;
-    let now = std::time::SystemTime::now();
-    let date = time::OffsetDateTime::from(now);
-    let day = format!(
-        "{:04}{:02}{:02}",
-        date.year(),
-        date.month() as u8,
-        date.day()
-    );
-    let amz_date = format!(
-        "{day}T{:02}{:02}{:02}Z",
-        date.hour(),
-        date.minute(),
-        date.second()
-    );
-    let credential = format!(
-        "{}/{day}/{}/s3/aws4_request",
-        common::ACCESS_KEY,
-        common::REGION
-    );
+fn post_form(server: &TestServer, bucket: &str, key: &str, acl: Option<&str>) -> RawResponse {
     let acl_condition = acl
         .map(|acl| format!(r#"{{"acl": "{acl}"}}, "#))
         .unwrap_or_default();
     let policy = format!(
-        r#"{{"expiration": "2099-01-01T00:00:00Z", "conditions": [{{"bucket": "{bucket}"}}, {{"key": "{key}"}}, {acl_condition}{{"x-amz-algorithm": "AWS4-HMAC-SHA256"}}, {{"x-amz-credential": "{credential}"}}, {{"x-amz-date": "{amz_date}"}}]}}"#
+        r#"{{"expiration": "2099-01-01T00:00:00Z", "conditions": [{{"bucket": "{bucket}"}}, {{"key": "{key}"}}, {acl_condition}{{"x-amz-algorithm": "AWS4-HMAC-SHA256"}}, {{"x-amz-credential": "CREDENTIAL"}}, {{"x-amz-date": "AMZDATE"}}]}}"#
     );
-    let policy = base64::engine::general_purpose::STANDARD.encode(policy);
-    let signing_key =
-        aws_sigv4::sign::v4::generate_signing_key(common::SECRET_KEY, now, common::REGION, "s3");
-    let mut mac =
-        hmac::Hmac::<sha2::Sha256>::new_from_slice(signing_key.as_ref()).expect("hmac key");
-    mac.update(policy.as_bytes());
-    let signature = hex::encode(mac.finalize().into_bytes());
-    let mut fields = vec![("key", key.to_string())];
-    if let Some(acl) = acl {
-        fields.push(("acl", acl.to_string()));
-    }
-    fields.extend([
-        ("x-amz-algorithm", "AWS4-HMAC-SHA256".to_string()),
-        ("x-amz-credential", credential),
-        ("x-amz-date", amz_date),
-        ("policy", policy),
-        ("x-amz-signature", signature),
-    ]);
-    let boundary = "----strataaclboundary";
-    let mut body = Vec::new();
-    for (name, value) in &fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let headers = vec![
-        ("host".to_string(), server.addr.clone()),
-        (
-            "content-type".to_string(),
-            format!("multipart/form-data; boundary={boundary}"),
-        ),
-    ];
-    raw_exchange(
-        &server.addr,
-        &common::raw_request("POST", &format!("/{bucket}"), &headers, &body),
-    )
+    let mut fields = vec![("key", key)];
+    fields.extend(acl.map(|acl| ("acl", acl)));
+    common::post_form(server, bucket, &policy, &fields, b"posted")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1071,24 +965,22 @@ fn post_form(
 #[tokio::test]
 async fn ownership_controls_round_trip_and_missing_ones_are_404() {
     let (server, s3) = server_with_bucket("owning").await;
-    let err = s3
-        .get_bucket_ownership_controls()
-        .bucket("owning")
-        .send()
-        .await
-        .expect_err("none by default");
-    assert_sdk_error(&err, 404, "OwnershipControlsNotFoundError");
+    assert_eq!(
+        ownership_of(&s3, "owning").await,
+        refused(404, "OwnershipControlsNotFoundError"),
+        "none by default"
+    );
     for ownership in [
         ObjectOwnership::BucketOwnerPreferred,
         ObjectOwnership::ObjectWriter,
         ObjectOwnership::BucketOwnerEnforced,
     ] {
         set_ownership(&s3, "owning", ownership.clone()).await;
-        assert_eq!(ownership_of(&s3, "owning").await, ownership);
+        assert_eq!(ownership_of(&s3, "owning").await, Ok(ownership));
     }
-    let response = signed(&server, "DELETE", "/owning?ownershipControls", &[], b"");
+    let response = signed_exchange(&server, "DELETE", "/owning?ownershipControls", &[], b"");
     assert_eq!(response.status, 204, "{}", response.body_text());
-    let response = signed(&server, "GET", "/owning?ownershipControls", &[], b"");
+    let response = signed_exchange(&server, "GET", "/owning?ownershipControls", &[], b"");
     assert_raw_error(&response, 404, "OwnershipControlsNotFoundError");
     // A document that is not one rule with a known setting is MalformedXML.
     for body in [
@@ -1096,16 +988,10 @@ async fn ownership_controls_round_trip_and_missing_ones_are_404() {
         "<OwnershipControls/>",
         "not xml",
     ] {
-        let response = signed(
-            &server,
-            "PUT",
-            "/owning?ownershipControls",
-            &[],
-            body.as_bytes(),
-        );
+        let response = put_body(&server, "/owning?ownershipControls", body);
         assert_raw_error(&response, 400, "MalformedXML");
     }
-    let response = signed(&server, "GET", "/absent?ownershipControls", &[], b"");
+    let response = signed_exchange(&server, "GET", "/absent?ownershipControls", &[], b"");
     assert_raw_error(&response, 404, "NoSuchBucket");
 }
 
@@ -1113,32 +999,33 @@ async fn ownership_controls_round_trip_and_missing_ones_are_404() {
 async fn create_bucket_takes_its_object_ownership_from_the_header() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("preferred")
-        .object_ownership(ObjectOwnership::BucketOwnerPreferred)
-        .send()
-        .await
-        .expect("create");
+    try_create_bucket(
+        &s3,
+        "preferred",
+        None,
+        Some(ObjectOwnership::BucketOwnerPreferred),
+    )
+    .await
+    .expect("create");
     assert_eq!(
         ownership_of(&s3, "preferred").await,
-        ObjectOwnership::BucketOwnerPreferred
+        Ok(ObjectOwnership::BucketOwnerPreferred)
     );
     // Enforced and a public ACL contradict each other.
-    let err = s3
-        .create_bucket()
-        .bucket("contradiction")
-        .object_ownership(ObjectOwnership::BucketOwnerEnforced)
-        .acl(BucketCannedAcl::PublicRead)
-        .send()
-        .await
-        .expect_err("refused");
-    assert_sdk_error(&err, 400, "InvalidBucketAclWithObjectOwnership");
-    let response = signed(
+    assert_eq!(
+        try_create_bucket(
+            &s3,
+            "contradiction",
+            Some(BucketCannedAcl::PublicRead),
+            Some(ObjectOwnership::BucketOwnerEnforced),
+        )
+        .await,
+        refused(400, "InvalidBucketAclWithObjectOwnership")
+    );
+    let response = put_headers(
         &server,
-        "PUT",
         "/unknown-ownership",
         &[("x-amz-object-ownership", "Nobody")],
-        b"",
     );
     assert_raw_error(&response, 400, "InvalidArgument");
 }
@@ -1147,19 +1034,12 @@ async fn create_bucket_takes_its_object_ownership_from_the_header() {
 async fn bucket_owner_enforced_disables_acls() {
     let (server, s3) = server_with_bucket("enforced").await;
     put_with_acl(&s3, "enforced", "was-public", ObjectCannedAcl::PublicRead).await;
-    assert_eq!(
-        anonymous(&server, "GET", "/enforced/was-public").status,
-        200
-    );
+    assert_eq!(anonymous_get(&server, "/enforced/was-public").status, 200);
     set_ownership(&s3, "enforced", ObjectOwnership::BucketOwnerEnforced).await;
 
     // The object's ACL no longer grants anything; GetObjectAcl shows the owner alone.
-    assert_raw_error(
-        &anonymous(&server, "GET", "/enforced/was-public"),
-        403,
-        "AccessDenied",
-    );
-    let owner_only = (ROOT_ID.to_string(), vec![user(ROOT_ID, "FULL_CONTROL")]);
+    assert_anonymous_get_denied(&server, "/enforced/was-public");
+    let owner_only = (ROOT_ID.to_string(), owner_only());
     assert_eq!(
         object_acl(&s3, "enforced", "was-public", None).await,
         owner_only
@@ -1167,34 +1047,21 @@ async fn bucket_owner_enforced_disables_acls() {
     assert_eq!(bucket_acl(&s3, "enforced").await, owner_only);
 
     // Setting any other ACL fails with AccessControlListNotSupported.
-    let err = s3
-        .put_bucket_acl()
-        .bucket("enforced")
-        .acl(BucketCannedAcl::PublicRead)
-        .send()
-        .await
-        .expect_err("bucket acl");
-    assert_sdk_error(&err, 400, "AccessControlListNotSupported");
-    let err = s3
-        .put_object_acl()
-        .bucket("enforced")
-        .key("was-public")
-        .acl(ObjectCannedAcl::PublicRead)
-        .send()
-        .await
-        .expect_err("object acl");
-    assert_sdk_error(&err, 400, "AccessControlListNotSupported");
-    let err = s3
-        .put_object()
-        .bucket("enforced")
-        .key("new")
-        .acl(ObjectCannedAcl::PublicRead)
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await
-        .expect_err("put with acl");
-    assert_sdk_error(&err, 400, "AccessControlListNotSupported");
-    let response = signed(
+    let not_supported = refused(400, "AccessControlListNotSupported");
+    let public = ObjectCannedAcl::PublicRead;
+    assert_eq!(
+        put_bucket_canned(&s3, "enforced", BucketCannedAcl::PublicRead).await,
+        not_supported
+    );
+    assert_eq!(
+        put_object_canned(&s3, "enforced", "was-public", None, public.clone()).await,
+        not_supported
+    );
+    assert_eq!(
+        try_put(&s3, "enforced", "new", Some(public)).await,
+        not_supported
+    );
+    let response = signed_exchange(
         &server,
         "PUT",
         "/enforced/granted",
@@ -1202,21 +1069,8 @@ async fn bucket_owner_enforced_disables_acls() {
         b"x",
     );
     assert_raw_error(&response, 400, "AccessControlListNotSupported");
-    let response = signed(
-        &server,
-        "PUT",
-        "/enforced?acl",
-        &[],
-        policy_document(
-            ROOT_ID,
-            &[grant_xml(
-                "Group",
-                &format!("<URI>{ALL_USERS}</URI>"),
-                "READ",
-            )],
-        )
-        .as_bytes(),
-    );
+    let document = policy_document(ROOT_ID, &[group_grant_xml(ALL_USERS, "READ")]);
+    let response = put_body(&server, "/enforced?acl", &document);
     assert_raw_error(&response, 400, "AccessControlListNotSupported");
 
     // The owner's FULL_CONTROL in any form is accepted.
@@ -1228,61 +1082,32 @@ async fn bucket_owner_enforced_disables_acls() {
     )
     .await;
     put_with_acl(&s3, "enforced", "private", ObjectCannedAcl::Private).await;
-    s3.put_bucket_acl()
-        .bucket("enforced")
-        .acl(BucketCannedAcl::Private)
-        .send()
+    put_bucket_canned(&s3, "enforced", BucketCannedAcl::Private)
         .await
         .expect("private bucket acl");
-    let response = signed(
-        &server,
-        "PUT",
-        "/enforced?acl",
-        &[],
-        policy_document(
-            ROOT_ID,
-            &[grant_xml(
-                "CanonicalUser",
-                &format!("<ID>{ROOT_ID}</ID>"),
-                "FULL_CONTROL",
-            )],
-        )
-        .as_bytes(),
-    );
+    let document = policy_document(ROOT_ID, &[owner_grant_xml()]);
+    let response = put_body(&server, "/enforced?acl", &document);
     assert_eq!(response.status, 200, "{}", response.body_text());
 
     // ACLs enabled again: the stored object ACL is back.
     set_ownership(&s3, "enforced", ObjectOwnership::ObjectWriter).await;
-    assert_eq!(
-        anonymous(&server, "GET", "/enforced/was-public").status,
-        200
-    );
+    assert_eq!(anonymous_get(&server, "/enforced/was-public").status, 200);
 }
 
 #[tokio::test]
 async fn enforcing_ownership_while_the_bucket_acl_grants_others_is_refused() {
     let server = TestServer::start();
     let s3 = server.client();
-    s3.create_bucket()
-        .bucket("shared")
-        .acl(BucketCannedAcl::PublicRead)
-        .send()
+    try_create_bucket(&s3, "shared", Some(BucketCannedAcl::PublicRead), None)
         .await
         .expect("create");
-    let err = s3
-        .put_bucket_ownership_controls()
-        .bucket("shared")
-        .ownership_controls(ownership_controls(ObjectOwnership::BucketOwnerEnforced))
-        .send()
-        .await
-        .expect_err("refused");
-    assert_sdk_error(&err, 400, "InvalidBucketAclWithObjectOwnership");
+    assert_eq!(
+        try_set_ownership(&s3, "shared", ObjectOwnership::BucketOwnerEnforced).await,
+        refused(400, "InvalidBucketAclWithObjectOwnership")
+    );
     // Other settings are fine; and once the ACL is private, so is enforcing.
     set_ownership(&s3, "shared", ObjectOwnership::BucketOwnerPreferred).await;
-    s3.put_bucket_acl()
-        .bucket("shared")
-        .acl(BucketCannedAcl::Private)
-        .send()
+    put_bucket_canned(&s3, "shared", BucketCannedAcl::Private)
         .await
         .expect("private");
     set_ownership(&s3, "shared", ObjectOwnership::BucketOwnerEnforced).await;
@@ -1294,45 +1119,35 @@ async fn enforcing_ownership_while_the_bucket_acl_grants_others_is_refused() {
 #[tokio::test]
 async fn public_access_block_round_trips_and_a_missing_one_is_404() {
     let (server, s3) = server_with_bucket("blocked").await;
-    let err = s3
-        .get_public_access_block()
-        .bucket("blocked")
-        .send()
-        .await
-        .expect_err("none by default");
-    assert_sdk_error(&err, 404, "NoSuchPublicAccessBlockConfiguration");
+    assert_eq!(
+        block_of(&s3, "blocked").await,
+        refused(404, "NoSuchPublicAccessBlockConfiguration"),
+        "none by default"
+    );
     set_block(&s3, "blocked", block(true, false, true, false)).await;
     assert_eq!(
         block_of(&s3, "blocked").await,
-        [Some(true), Some(false), Some(true), Some(false)]
+        Ok([Some(true), Some(false), Some(true), Some(false)])
     );
     // Settings left out are false.
-    let response = signed(
+    let response = put_body(
         &server,
-        "PUT",
         "/blocked?publicAccessBlock",
-        &[],
-        b"<PublicAccessBlockConfiguration><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>",
+        "<PublicAccessBlockConfiguration><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>",
     );
     assert_eq!(response.status, 200, "{}", response.body_text());
     assert_eq!(
         block_of(&s3, "blocked").await,
-        [Some(false), Some(false), Some(false), Some(true)]
+        Ok([Some(false), Some(false), Some(false), Some(true)])
     );
-    let response = signed(
+    let response = put_body(
         &server,
-        "PUT",
         "/blocked?publicAccessBlock",
-        &[],
-        b"<PublicAccessBlockConfiguration><BlockPublicAcls>maybe</BlockPublicAcls></PublicAccessBlockConfiguration>",
+        "<PublicAccessBlockConfiguration><BlockPublicAcls>maybe</BlockPublicAcls></PublicAccessBlockConfiguration>",
     );
     assert_raw_error(&response, 400, "MalformedXML");
-    s3.delete_public_access_block()
-        .bucket("blocked")
-        .send()
-        .await
-        .expect("delete");
-    let response = signed(&server, "GET", "/blocked?publicAccessBlock", &[], b"");
+    delete_block(&s3, "blocked").await;
+    let response = signed_exchange(&server, "GET", "/blocked?publicAccessBlock", &[], b"");
     assert_raw_error(&response, 404, "NoSuchPublicAccessBlockConfiguration");
 }
 
@@ -1341,62 +1156,38 @@ async fn block_public_acls_refuses_requests_that_set_public_acls() {
     let (server, s3) = server_with_bucket("no-public").await;
     common::put(&s3, "no-public", "k", b"x".to_vec()).await;
     set_block(&s3, "no-public", block(true, false, false, false)).await;
-    let err = s3
-        .put_object()
-        .bucket("no-public")
-        .key("public")
-        .acl(ObjectCannedAcl::PublicRead)
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await
-        .expect_err("public put");
-    assert_sdk_error(&err, 403, "AccessDenied");
-    let err = s3
-        .put_bucket_acl()
-        .bucket("no-public")
-        .acl(BucketCannedAcl::AuthenticatedRead)
-        .send()
-        .await
-        .expect_err("public bucket acl");
-    assert_sdk_error(&err, 403, "AccessDenied");
-    let response = signed(
+    assert_eq!(
+        try_put(
+            &s3,
+            "no-public",
+            "public",
+            Some(ObjectCannedAcl::PublicRead)
+        )
+        .await,
+        denied()
+    );
+    assert_eq!(
+        put_bucket_canned(&s3, "no-public", BucketCannedAcl::AuthenticatedRead).await,
+        denied()
+    );
+    let response = put_headers(
         &server,
-        "PUT",
         "/no-public/k?acl",
         &[("x-amz-grant-read", &format!("uri={ALL_USERS}"))],
-        b"",
     );
     assert_raw_error(&response, 403, "AccessDenied");
-    let response = signed(
-        &server,
-        "PUT",
-        "/no-public/k?acl",
-        &[],
-        policy_document(
-            ROOT_ID,
-            &[grant_xml(
-                "Group",
-                &format!("<URI>{AUTHENTICATED_USERS}</URI>"),
-                "READ",
-            )],
-        )
-        .as_bytes(),
-    );
+    let document = policy_document(ROOT_ID, &[group_grant_xml(AUTHENTICATED_USERS, "READ")]);
+    let response = put_body(&server, "/no-public/k?acl", &document);
     assert_raw_error(&response, 403, "AccessDenied");
     // Non-public ACLs still go through.
     put_with_acl(&s3, "no-public", "private", ObjectCannedAcl::Private).await;
-    s3.put_bucket_acl()
-        .bucket("no-public")
-        .acl(BucketCannedAcl::Private)
-        .send()
+    put_bucket_canned(&s3, "no-public", BucketCannedAcl::Private)
         .await
         .expect("private acl");
-    let response = signed(
+    let response = put_headers(
         &server,
-        "PUT",
         "/no-public?acl",
         &[("x-amz-acl", "log-delivery-write")],
-        b"",
     );
     assert_eq!(response.status, 200, "{}", response.body_text());
 }
@@ -1405,44 +1196,34 @@ async fn block_public_acls_refuses_requests_that_set_public_acls() {
 async fn ignore_public_acls_makes_public_grants_grant_nothing() {
     let (server, s3) = server_with_bucket("ignoring").await;
     put_with_acl(&s3, "ignoring", "k", ObjectCannedAcl::PublicRead).await;
-    assert_eq!(anonymous(&server, "GET", "/ignoring/k").status, 200);
+    assert_eq!(anonymous_get(&server, "/ignoring/k").status, 200);
     set_block(&s3, "ignoring", block(false, true, false, false)).await;
-    assert_raw_error(
-        &anonymous(&server, "GET", "/ignoring/k"),
-        403,
-        "AccessDenied",
-    );
+    assert_anonymous_get_denied(&server, "/ignoring/k");
     // The ACL itself is unchanged, and counts again once the block is gone.
     assert_eq!(
         object_acl(&s3, "ignoring", "k", None).await.1,
-        vec![user(ROOT_ID, "FULL_CONTROL"), group(ALL_USERS, "READ")]
+        public_read()
     );
-    s3.delete_public_access_block()
-        .bucket("ignoring")
-        .send()
-        .await
-        .expect("delete");
-    assert_eq!(anonymous(&server, "GET", "/ignoring/k").status, 200);
+    delete_block(&s3, "ignoring").await;
+    assert_eq!(anonymous_get(&server, "/ignoring/k").status, 200);
 }
 
 #[tokio::test]
 async fn block_public_policy_refuses_public_bucket_policies() {
     let (_server, s3) = server_with_bucket("no-public-policy").await;
     set_block(&s3, "no-public-policy", block(false, false, true, false)).await;
-    let err = s3
-        .put_bucket_policy()
-        .bucket("no-public-policy")
-        .policy(public_read_policy("no-public-policy"))
-        .send()
-        .await
-        .expect_err("public policy");
-    assert_sdk_error(&err, 403, "AccessDenied");
+    assert_eq!(
+        put_policy(
+            &s3,
+            "no-public-policy",
+            &public_read_policy("no-public-policy")
+        )
+        .await,
+        denied()
+    );
     // A policy for a named account is not public.
     let private = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000001:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::no-public-policy/*"}]}"#;
-    s3.put_bucket_policy()
-        .bucket("no-public-policy")
-        .policy(private)
-        .send()
+    put_policy(&s3, "no-public-policy", private)
         .await
         .expect("non-public policy");
 }
@@ -1451,19 +1232,12 @@ async fn block_public_policy_refuses_public_bucket_policies() {
 async fn restrict_public_buckets_stops_public_policies_granting_anonymous_reads() {
     let (server, s3) = server_with_bucket("restricted").await;
     common::put(&s3, "restricted", "k", b"x".to_vec()).await;
-    s3.put_bucket_policy()
-        .bucket("restricted")
-        .policy(public_read_policy("restricted"))
-        .send()
+    put_policy(&s3, "restricted", &public_read_policy("restricted"))
         .await
         .expect("policy");
-    assert_eq!(anonymous(&server, "GET", "/restricted/k").status, 200);
+    assert_eq!(anonymous_get(&server, "/restricted/k").status, 200);
     set_block(&s3, "restricted", block(false, false, false, true)).await;
-    assert_raw_error(
-        &anonymous(&server, "GET", "/restricted/k"),
-        403,
-        "AccessDenied",
-    );
+    assert_anonymous_get_denied(&server, "/restricted/k");
     // The owner's own access is untouched.
     assert_eq!(common::get(&s3, "restricted", "k").await, b"x");
 }
@@ -1474,23 +1248,13 @@ async fn restrict_public_buckets_stops_public_policies_granting_anonymous_reads(
 #[tokio::test]
 async fn legacy_defaults_leave_acls_enabled_and_nothing_blocked() {
     let (_server, s3) = server_with_bucket("legacy").await;
-    assert_sdk_error(
-        &s3.get_bucket_ownership_controls()
-            .bucket("legacy")
-            .send()
-            .await
-            .expect_err("no controls"),
-        404,
-        "OwnershipControlsNotFoundError",
+    assert_eq!(
+        ownership_of(&s3, "legacy").await,
+        refused(404, "OwnershipControlsNotFoundError")
     );
-    assert_sdk_error(
-        &s3.get_public_access_block()
-            .bucket("legacy")
-            .send()
-            .await
-            .expect_err("no block"),
-        404,
-        "NoSuchPublicAccessBlockConfiguration",
+    assert_eq!(
+        block_of(&s3, "legacy").await,
+        refused(404, "NoSuchPublicAccessBlockConfiguration")
     );
     put_with_acl(&s3, "legacy", "k", ObjectCannedAcl::PublicRead).await;
 }
@@ -1502,41 +1266,35 @@ async fn aws_defaults_enforce_ownership_and_block_public_access() {
     common::create_bucket(&s3, "modern").await;
     assert_eq!(
         ownership_of(&s3, "modern").await,
-        ObjectOwnership::BucketOwnerEnforced
+        Ok(ObjectOwnership::BucketOwnerEnforced)
     );
-    assert_eq!(block_of(&s3, "modern").await, [Some(true); 4]);
-    let err = s3
-        .put_object()
-        .bucket("modern")
-        .key("k")
-        .acl(ObjectCannedAcl::PublicRead)
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await
-        .expect_err("acls disabled");
-    assert_sdk_error(&err, 400, "AccessControlListNotSupported");
+    assert_eq!(block_of(&s3, "modern").await, Ok([Some(true); 4]));
+    assert_eq!(
+        try_put(&s3, "modern", "k", Some(ObjectCannedAcl::PublicRead)).await,
+        refused(400, "AccessControlListNotSupported"),
+        "acls disabled"
+    );
     common::put(&s3, "modern", "k", b"x".to_vec()).await;
 
     // CreateBucket may choose another ownership; the blocks are on regardless.
-    s3.create_bucket()
-        .bucket("writer-owned")
-        .object_ownership(ObjectOwnership::ObjectWriter)
-        .send()
-        .await
-        .expect("create");
+    try_create_bucket(
+        &s3,
+        "writer-owned",
+        None,
+        Some(ObjectOwnership::ObjectWriter),
+    )
+    .await
+    .expect("create");
     assert_eq!(
         ownership_of(&s3, "writer-owned").await,
-        ObjectOwnership::ObjectWriter
+        Ok(ObjectOwnership::ObjectWriter)
     );
-    assert_eq!(block_of(&s3, "writer-owned").await, [Some(true); 4]);
-    let err = s3
-        .create_bucket()
-        .bucket("public")
-        .acl(BucketCannedAcl::PublicRead)
-        .send()
-        .await
-        .expect_err("public acl on an enforced bucket");
-    assert_sdk_error(&err, 400, "InvalidBucketAclWithObjectOwnership");
+    assert_eq!(block_of(&s3, "writer-owned").await, Ok([Some(true); 4]));
+    assert_eq!(
+        try_create_bucket(&s3, "public", Some(BucketCannedAcl::PublicRead), None).await,
+        refused(400, "InvalidBucketAclWithObjectOwnership"),
+        "public acl on an enforced bucket"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1547,51 +1305,6 @@ async fn other_account(server: &TestServer, name: &str) -> (TestAccount, Client)
     let account = create_account(server, name).await;
     let client = s3_client_as(server, &account.access_key, &account.secret_key);
     (account, client)
-}
-
-/// GetObject as `s3`: the body, or the SDK error's (status, code).
-async fn try_get(s3: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, (u16, String)> {
-    use aws_sdk_s3::error::ProvideErrorMetadata;
-    match s3.get_object().bucket(bucket).key(key).send().await {
-        Ok(out) => Ok(out
-            .body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .to_vec()),
-        Err(err) => Err((
-            err.raw_response().map_or(0, |r| r.status().as_u16()),
-            err.code().unwrap_or_default().to_string(),
-        )),
-    }
-}
-
-fn denied() -> Result<Vec<u8>, (u16, String)> {
-    Err((403, "AccessDenied".to_string()))
-}
-
-async fn try_put(
-    s3: &Client,
-    bucket: &str,
-    key: &str,
-    acl: Option<ObjectCannedAcl>,
-) -> Result<(), (u16, String)> {
-    use aws_sdk_s3::error::ProvideErrorMetadata;
-    s3.put_object()
-        .bucket(bucket)
-        .key(key)
-        .set_acl(acl)
-        .body(ByteStream::from_static(b"written by another account"))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|err| {
-            (
-                err.raw_response().map_or(0, |r| r.status().as_u16()),
-                err.code().unwrap_or_default().to_string(),
-            )
-        })
 }
 
 /// PutBucketAcl through grant headers: the owner keeps FULL_CONTROL, `other` gets WRITE.
@@ -1643,16 +1356,10 @@ async fn a_read_grant_by_canonical_id_lets_another_account_get_the_object() {
         Ok(b"for the reader".to_vec())
     );
     // READ is neither READ_ACP, nor READ on other objects, nor on the bucket.
-    assert_sdk_error(
-        &as_other
-            .get_object_acl()
-            .bucket("shared-reads")
-            .key("granted")
-            .send()
-            .await
-            .expect_err("no READ_ACP"),
-        403,
-        "AccessDenied",
+    assert_eq!(
+        try_object_acl(&as_other, "shared-reads", "granted", None).await,
+        denied(),
+        "no READ_ACP"
     );
     assert_eq!(
         try_get(&as_other, "shared-reads", "private").await,
@@ -1669,11 +1376,7 @@ async fn a_read_grant_by_canonical_id_lets_another_account_get_the_object() {
         "AccessDenied",
     );
     // Anonymous callers are not that account.
-    assert_raw_error(
-        &anonymous(&server, "GET", "/shared-reads/granted"),
-        403,
-        "AccessDenied",
-    );
+    assert_anonymous_get_denied(&server, "/shared-reads/granted");
 }
 
 #[tokio::test]
@@ -1681,25 +1384,15 @@ async fn authenticated_read_is_any_account_but_not_anonymous() {
     let (server, s3) = server_with_bucket("members").await;
     let (_other, as_other) = other_account(&server, "member").await;
     put_with_acl(&s3, "members", "k", ObjectCannedAcl::AuthenticatedRead).await;
-    assert_eq!(
-        try_get(&as_other, "members", "k").await,
-        Ok(b"body".to_vec())
-    );
-    assert_raw_error(
-        &anonymous(&server, "GET", "/members/k"),
-        403,
-        "AccessDenied",
-    );
+    assert_eq!(try_get(&as_other, "members", "k").await, Ok(BODY.to_vec()));
+    assert_anonymous_get_denied(&server, "/members/k");
 }
 
 #[tokio::test]
 async fn a_bucket_write_grant_lets_another_account_write_objects_it_then_owns() {
     let (server, s3) = server_with_bucket("inbox").await;
     let (other, as_other) = other_account(&server, "writer").await;
-    assert_eq!(
-        try_put(&as_other, "inbox", "before", None).await,
-        Err((403, "AccessDenied".to_string()))
-    );
+    assert_eq!(try_put(&as_other, "inbox", "before", None).await, denied());
     grant_bucket_write(&s3, "inbox", &other).await;
 
     // ObjectWriter: the writer owns what it writes, and the bucket owner has no access to it.
@@ -1714,19 +1407,14 @@ async fn a_bucket_write_grant_lets_another_account_write_objects_it_then_owns() 
         )
     );
     assert_eq!(try_get(&s3, "inbox", "theirs").await, denied());
-    assert_sdk_error(
-        &s3.get_object_acl()
-            .bucket("inbox")
-            .key("theirs")
-            .send()
-            .await
-            .expect_err("not the object's owner"),
-        403,
-        "AccessDenied",
+    assert_eq!(
+        try_object_acl(&s3, "inbox", "theirs", None).await,
+        denied(),
+        "not the object's owner"
     );
     assert_eq!(
         try_get(&as_other, "inbox", "theirs").await,
-        Ok(b"written by another account".to_vec())
+        Ok(BODY.to_vec())
     );
 
     // With bucket-owner-full-control the bucket owner can read it (the writer still owns it).
@@ -1748,10 +1436,7 @@ async fn a_bucket_write_grant_lets_another_account_write_objects_it_then_owns() 
             ]
         )
     );
-    assert_eq!(
-        try_get(&s3, "inbox", "shared").await,
-        Ok(b"written by another account".to_vec())
-    );
+    assert_eq!(try_get(&s3, "inbox", "shared").await, Ok(BODY.to_vec()));
 
     // The bucket owner may still list and delete whatever is in its bucket.
     let listing = s3
@@ -1786,7 +1471,7 @@ async fn bucket_owner_preferred_takes_ownership_of_bucket_owner_full_control_upl
     .expect("write");
     assert_eq!(
         object_acl(&s3, "preferring", "handed-over", None).await,
-        (ROOT_ID.to_string(), vec![user(ROOT_ID, "FULL_CONTROL")])
+        (ROOT_ID.to_string(), owner_only())
     );
     assert!(try_get(&s3, "preferring", "handed-over").await.is_ok());
 
@@ -1807,26 +1492,19 @@ async fn bucket_owner_enforced_makes_the_bucket_owner_own_every_upload() {
     let (other, as_other) = other_account(&server, "contributor").await;
     set_ownership(&s3, "enforcing", ObjectOwnership::BucketOwnerEnforced).await;
     // ACL grants do nothing here, so the other account writes through the bucket policy.
-    s3.put_bucket_policy()
-        .bucket("enforcing")
-        .policy(format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:root"}},"Action":"s3:PutObject","Resource":"arn:aws:s3:::enforcing/*"}}]}}"#,
-            other.number
-        ))
-        .send()
-        .await
-        .expect("policy");
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:root"}},"Action":"s3:PutObject","Resource":"arn:aws:s3:::enforcing/*"}}]}}"#,
+        other.number
+    );
+    put_policy(&s3, "enforcing", &policy).await.expect("policy");
     try_put(&as_other, "enforcing", "k", None)
         .await
         .expect("write allowed by the policy");
     assert_eq!(
         object_acl(&s3, "enforcing", "k", None).await,
-        (ROOT_ID.to_string(), vec![user(ROOT_ID, "FULL_CONTROL")])
+        (ROOT_ID.to_string(), owner_only())
     );
-    assert_eq!(
-        try_get(&s3, "enforcing", "k").await,
-        Ok(b"written by another account".to_vec())
-    );
+    assert_eq!(try_get(&s3, "enforcing", "k").await, Ok(BODY.to_vec()));
     // The writer has no access to it beyond what the policy gives (PutObject only).
     assert_eq!(try_get(&as_other, "enforcing", "k").await, denied());
     // Turning ACLs back on: the object stays the bucket owner's.
@@ -1860,11 +1538,7 @@ async fn a_grant_by_email_resolves_to_the_account_with_that_address() {
     let document = policy_document(
         ROOT_ID,
         &[
-            grant_xml(
-                "CanonicalUser",
-                &format!("<ID>{ROOT_ID}</ID>"),
-                "FULL_CONTROL",
-            ),
+            owner_grant_xml(),
             grant_xml(
                 "AmazonCustomerByEmail",
                 "<EmailAddress>Mailbox@Example.com</EmailAddress>",
@@ -1872,13 +1546,7 @@ async fn a_grant_by_email_resolves_to_the_account_with_that_address() {
             ),
         ],
     );
-    let response = signed(
-        &server,
-        "PUT",
-        "/mailed/letter?acl",
-        &[],
-        document.as_bytes(),
-    );
+    let response = put_body(&server, "/mailed/letter?acl", &document);
     assert_eq!(response.status, 200, "{}", response.body_text());
     // Stored (and shown) as the account's canonical id.
     assert_eq!(

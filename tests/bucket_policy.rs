@@ -4,8 +4,9 @@
 //! conditions on facts of the request (`aws:SecureTransport`, `aws:SourceIp`, `s3:prefix`,
 //! `s3:x-amz-storage-class`) and the version-specific action names.
 //!
-//! There is one account today, the server's root (account `000000000001`); anonymous requests
-//! are plain HTTP requests without an `Authorization` header. The SDK is used for the root's
+//! The bucket owner is the server's root account (`000000000001`; other accounts and IAM users
+//! are in tests/access.rs); anonymous requests are plain HTTP requests without an
+//! `Authorization` header. The SDK is used for the root's
 //! requests where it exposes the behaviour; raw HTTP for anonymous requests and where a status
 //! or body matters (204 of DeleteBucketPolicy, the policy text as served, the `PolicyStatus` XML).
 
@@ -16,8 +17,8 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketVersioningStatus, StorageClass};
 use common::{
-    RawResponse, TestServer, assert_raw_error, assert_sdk_error, raw_exchange, signed_request,
-    unsigned_request, xml_value,
+    RawResponse, TestServer, anonymous_exchange as anonymous, assert_raw_error, assert_sdk_error,
+    server_with_bucket, xml_value,
 };
 use serde_json::{Value, json};
 
@@ -26,14 +27,6 @@ const ROOT_ARN: &str = "arn:aws:iam::000000000001:root";
 
 // ---------------------------------------------------------------------------------------------
 // Steps the tests repeat.
-
-/// A started server, its root client, and one empty bucket.
-async fn server_with_bucket(bucket: &str) -> (TestServer, Client) {
-    let server = TestServer::start();
-    let s3 = server.client();
-    common::create_bucket(&s3, bucket).await;
-    (server, s3)
-}
 
 /// A policy document (language version 2012-10-17) holding `statements`.
 fn policy(statements: &[Value]) -> String {
@@ -114,18 +107,7 @@ async fn refused_policy(
 
 /// A request signed with the root's credentials.
 fn signed(server: &TestServer, method: &str, path_and_query: &str, body: &[u8]) -> RawResponse {
-    raw_exchange(
-        &server.addr,
-        &signed_request(method, &server.addr, path_and_query, &[], body),
-    )
-}
-
-/// An anonymous request: no `Authorization` header.
-fn anonymous(server: &TestServer, method: &str, path_and_query: &str, body: &[u8]) -> RawResponse {
-    raw_exchange(
-        &server.addr,
-        &unsigned_request(method, &server.addr, path_and_query, &[], body),
-    )
+    common::signed_exchange(server, method, path_and_query, &[], body)
 }
 
 /// What S3 answers a request a policy (or the lack of one) does not allow.

@@ -876,79 +876,6 @@ async fn configuration_probes_answer_like_an_unconfigured_aws_bucket() {
     assert_eq!(code(&err), "NotImplemented");
 }
 
-/// A browser form upload signed with SigV4: fields in order, then the file.
-fn post_form(
-    server: &TestServer,
-    bucket: &str,
-    policy: &str,
-    extra: &[(&str, &str)],
-    file: &[u8],
-) -> common::RawResponse {
-    use hmac::Mac;
-    let now = std::time::SystemTime::now();
-    let date = time::OffsetDateTime::from(now);
-    let day = format!(
-        "{:04}{:02}{:02}",
-        date.year(),
-        date.month() as u8,
-        date.day()
-    );
-    let amz_date = format!(
-        "{day}T{:02}{:02}{:02}Z",
-        date.hour(),
-        date.minute(),
-        date.second()
-    );
-    let credential = format!(
-        "{}/{day}/{}/s3/aws4_request",
-        common::ACCESS_KEY,
-        common::REGION
-    );
-    let policy_b64 = b64(policy
-        .replace("CREDENTIAL", &credential)
-        .replace("AMZDATE", &amz_date)
-        .as_bytes());
-    let key =
-        aws_sigv4::sign::v4::generate_signing_key(common::SECRET_KEY, now, common::REGION, "s3");
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_ref()).expect("hmac");
-    mac.update(policy_b64.as_bytes());
-    let signature = hex::encode(mac.finalize().into_bytes());
-    let mut fields: Vec<(&str, String)> = extra.iter().map(|(k, v)| (*k, v.to_string())).collect();
-    fields.extend([
-        ("x-amz-algorithm", "AWS4-HMAC-SHA256".to_string()),
-        ("x-amz-credential", credential.clone()),
-        ("x-amz-date", amz_date.clone()),
-        ("policy", policy_b64),
-        ("x-amz-signature", signature),
-    ]);
-    let boundary = "----strataformboundary";
-    let mut body = Vec::new();
-    for (name, value) in &fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let headers = vec![
-        ("host".to_string(), server.addr.clone()),
-        (
-            "content-type".to_string(),
-            format!("multipart/form-data; boundary={boundary}"),
-        ),
-    ];
-    common::raw_exchange(
-        &server.addr,
-        &common::raw_request("POST", &format!("/{bucket}"), &headers, &body),
-    )
-}
-
 fn policy(expiration: &str, key_condition: &str, max: u64) -> String {
     format!(
         r#"{{"expiration": "{expiration}", "conditions": [{{"bucket": "forms"}}, {key_condition}, ["starts-with", "$Content-Type", "image/"], ["content-length-range", 1, {max}], {{"success_action_status": "201"}}, {{"x-amz-algorithm": "AWS4-HMAC-SHA256"}}, {{"x-amz-credential": "CREDENTIAL"}}, {{"x-amz-date": "AMZDATE"}}]}}"#
@@ -970,7 +897,7 @@ async fn browser_post_uploads_enforce_the_signed_policy() {
         r#"["starts-with", "$key", "uploads/"]"#,
         1024,
     );
-    let response = post_form(&server, "forms", &good, &fields, b"jpeg bytes");
+    let response = common::post_form(&server, "forms", &good, &fields, b"jpeg bytes");
     assert_eq!(response.status, 201, "{}", response.body_text());
     assert_eq!(
         common::xml_value(&response.body_text(), "Key").as_deref(),
@@ -989,7 +916,7 @@ async fn browser_post_uploads_enforce_the_signed_policy() {
         b"jpeg bytes"
     );
 
-    let too_big = post_form(
+    let too_big = common::post_form(
         &server,
         "forms",
         &good,
@@ -1011,12 +938,12 @@ async fn browser_post_uploads_enforce_the_signed_policy() {
         r#"["starts-with", "$key", "uploads/"]"#,
         1024,
     );
-    let response = post_form(&server, "forms", &expired, &fields, b"x");
+    let response = common::post_form(&server, "forms", &expired, &fields, b"x");
     assert_eq!(
         (response.status, response.error_code().as_str()),
         (403, "AccessDenied")
     );
-    let response = post_form(
+    let response = common::post_form(
         &server,
         "forms",
         &good,

@@ -8,17 +8,11 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 
 use super::{AdminArgs, Failure};
+use crate::iam::api::xml::UNRESERVED;
 use crate::s3::xml::Element;
-
-/// Form encoding: RFC 3986 unreserved characters stay, everything else is escaped.
-const FORM: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 pub(super) struct Client {
     endpoint: http::Uri,
@@ -108,9 +102,9 @@ impl Client {
             if i > 0 {
                 body.push('&');
             }
-            body.push_str(&utf8_percent_encode(name, FORM).to_string());
+            body.push_str(&utf8_percent_encode(name, UNRESERVED).to_string());
             body.push('=');
-            body.push_str(&utf8_percent_encode(value, FORM).to_string());
+            body.push_str(&utf8_percent_encode(value, UNRESERVED).to_string());
         }
         let (status, text) = self.send(body).await?;
         if (200..300).contains(&status) {

@@ -19,12 +19,13 @@ mod policies;
 
 pub use policies::{ManagedPolicy, PolicyHolder, PolicyScope, check_document};
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::Identities;
 use super::model::{AccessKeyRecord, KeyStatus, UserRecord};
 use super::store::{EntityKind, entity_key, entity_prefix, now_ms, random_id, random_secret};
-use crate::meta::{MetaError, Tree};
+use crate::meta::{MetaError, Tree, TxnView};
 
 /// At most this many access keys per user (AWS's quota).
 pub const MAX_KEYS_PER_USER: usize = 2;
@@ -123,6 +124,15 @@ pub fn paginate<T>(items: Vec<(String, T)>, page: &Page) -> Listing<T> {
         items: out,
         next_marker: rest.peek().and(last),
     }
+}
+
+/// Pages a small list in the order given; markers are positions (`0003`).
+pub fn paginate_in_order<T>(items: Vec<T>, page: &Page) -> Listing<T> {
+    let keyed = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| (format!("{i:04}"), item));
+    paginate(keyed.collect(), page)
 }
 
 fn constraint_error(field: &str, value: &str, constraint: &str) -> IamError {
@@ -254,6 +264,69 @@ impl Identities {
         Ok(self.scan_entities(account, kind, &page, |_| true)?.items)
     }
 
+    /// The user or group `name` (without regard to case), read outside any transaction.
+    pub(crate) fn holder<H: PolicyHolder>(&self, account: &str, name: &str) -> Result<H, IamError> {
+        self.entity(account, H::KIND, name)?
+            .ok_or_else(|| H::missing(name))
+    }
+
+    /// Reads the user or group `name` in one transaction and hands it to `change`, which says
+    /// whether it changed it; a changed record is written back in that transaction.
+    pub(crate) fn update_holder<H: PolicyHolder>(
+        &self,
+        account: &str,
+        name: &str,
+        change: impl Fn(&TxnView<'_>, &mut H) -> Result<bool, IamError>,
+    ) -> Result<(), IamError> {
+        let key = entity_key(account, H::KIND, name);
+        self.write(|tx| {
+            let mut holder: H = load(tx, &key, name)?;
+            if change(tx, &mut holder)? {
+                tx.put_record(Tree::IamEntities, &key, &holder)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Stores a new user, group or policy under `key`; EntityAlreadyExists (worded by `taken`)
+    /// when the name is in use.
+    pub(crate) fn insert_entity<T: Serialize>(
+        &self,
+        key: &[u8],
+        record: &T,
+        taken: impl Fn() -> String,
+    ) -> Result<(), IamError> {
+        self.write(|tx| {
+            if tx.get(Tree::IamEntities, key)?.is_some() {
+                return Err(IamError::EntityAlreadyExists(taken()));
+            }
+            tx.put_record(Tree::IamEntities, key, record)?;
+            Ok(())
+        })
+    }
+
+    /// Deletes the user or group `name` when nothing depends on it any more, so nothing can be
+    /// orphaned: `dependents` lists, in the order AWS checks them, what must go first (as the
+    /// DeleteConflict words it) and how many of it are left.
+    pub(crate) fn delete_holder<H: PolicyHolder, const N: usize>(
+        &self,
+        account: &str,
+        name: &str,
+        dependents: impl Fn(&H) -> [(&'static str, usize); N],
+    ) -> Result<(), IamError> {
+        let key = entity_key(account, H::KIND, name);
+        self.write(|tx| {
+            let holder: H = load(tx, &key, name)?;
+            if let Some((what, _)) = dependents(&holder).into_iter().find(|(_, n)| *n > 0) {
+                return Err(IamError::DeleteConflict(format!(
+                    "Cannot delete entity, {what}."
+                )));
+            }
+            tx.delete(Tree::IamEntities, &key)?;
+            Ok(())
+        })
+    }
+
     pub fn create_user(
         &self,
         account: &str,
@@ -274,15 +347,8 @@ impl Identities {
             groups: Vec::new(),
             access_keys: Vec::new(),
         };
-        let key = entity_key(account, EntityKind::User, name);
-        self.write(|tx| {
-            if tx.get(Tree::IamEntities, &key)?.is_some() {
-                return Err(IamError::EntityAlreadyExists(format!(
-                    "User with name {name} already exists."
-                )));
-            }
-            tx.put_record(Tree::IamEntities, &key, &user)?;
-            Ok(())
+        self.insert_entity(&entity_key(account, EntityKind::User, name), &user, || {
+            format!("User with name {name} already exists.")
         })?;
         Ok(user)
     }
@@ -290,8 +356,7 @@ impl Identities {
     /// The user named `name` (without regard to case).
     pub fn get_user(&self, account: &str, name: &str) -> Result<UserRecord, IamError> {
         validate_name("userName", name, MAX_ENTITY_NAME)?;
-        self.entity(account, EntityKind::User, name)?
-            .ok_or_else(|| IamError::no_such_user(name))
+        self.holder(account, name)
     }
 
     pub fn list_users(
@@ -306,31 +371,15 @@ impl Identities {
     }
 
     /// Deletes a user that has nothing left: AWS refuses while it has access keys, policies or
-    /// group memberships, so nothing can be orphaned.
+    /// group memberships.
     pub fn delete_user(&self, account: &str, name: &str) -> Result<(), IamError> {
-        let key = entity_key(account, EntityKind::User, name);
-        self.write(|tx| {
-            let user: UserRecord = tx
-                .get_record(Tree::IamEntities, &key)?
-                .ok_or_else(|| IamError::no_such_user(name))?;
-            let conflict = if !user.access_keys.is_empty() {
-                Some("must delete access keys first")
-            } else if !user.inline_policies.is_empty() {
-                Some("must delete policies first")
-            } else if !user.attached_policies.is_empty() {
-                Some("must detach all policies first")
-            } else if !user.groups.is_empty() {
-                Some("must remove user from all groups first")
-            } else {
-                None
-            };
-            if let Some(what) = conflict {
-                return Err(IamError::DeleteConflict(format!(
-                    "Cannot delete entity, {what}."
-                )));
-            }
-            tx.delete(Tree::IamEntities, &key)?;
-            Ok(())
+        self.delete_holder(account, name, |u: &UserRecord| {
+            [
+                ("must delete access keys first", u.access_keys.len()),
+                ("must delete policies first", u.inline_policies.len()),
+                ("must detach all policies first", u.attached_policies.len()),
+                ("must remove user from all groups first", u.groups.len()),
+            ]
         })
     }
 
@@ -344,23 +393,22 @@ impl Identities {
         let access_key = random_id("AKIA", 16);
         let secret = random_secret();
         let sealed = self.sealer.seal(&access_key, &secret);
-        if user.is_none() && self.root_keys(account)?.len() >= MAX_KEYS_PER_USER {
-            return Err(IamError::LimitExceeded(format!(
+        let too_many = || {
+            IamError::LimitExceeded(format!(
                 "Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}"
-            )));
+            ))
+        };
+        if user.is_none() && self.root_keys(account)?.len() >= MAX_KEYS_PER_USER {
+            return Err(too_many());
         }
         let record = self.write(|tx| {
             let owner = match user {
                 None => None,
                 Some(name) => {
                     let key = entity_key(account, EntityKind::User, name);
-                    let mut record: UserRecord = tx
-                        .get_record(Tree::IamEntities, &key)?
-                        .ok_or_else(|| IamError::no_such_user(name))?;
+                    let mut record: UserRecord = load(tx, &key, name)?;
                     if record.access_keys.len() >= MAX_KEYS_PER_USER {
-                        return Err(IamError::LimitExceeded(format!(
-                            "Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}"
-                        )));
+                        return Err(too_many());
                     }
                     record.access_keys.push(access_key.clone());
                     tx.put_record(Tree::IamEntities, &key, &record)?;
@@ -458,10 +506,16 @@ impl Identities {
     }
 }
 
+/// The user or group `name` stored under `key`, read inside a transaction.
+fn load<H: PolicyHolder>(tx: &TxnView<'_>, key: &[u8], name: &str) -> Result<H, IamError> {
+    tx.get_record(Tree::IamEntities, key)?
+        .ok_or_else(|| H::missing(name))
+}
+
 /// The key `key_id` if it belongs to `user` of `account` (None: to the account's root user);
 /// NoSuchEntity for the user if it does not exist, else for the key.
 fn owned_key(
-    tx: &crate::meta::TxnView<'_>,
+    tx: &TxnView<'_>,
     account: &str,
     user: Option<&str>,
     key_id: &str,

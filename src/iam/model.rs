@@ -84,10 +84,7 @@ pub struct UserRecord {
 
 impl UserRecord {
     pub fn arn(&self) -> String {
-        format!(
-            "arn:aws:iam::{}:user{}{}",
-            self.account, self.path, self.name
-        )
+        iam_arn(&self.account, "user", &self.path, &self.name)
     }
 }
 
@@ -110,10 +107,7 @@ pub struct GroupRecord {
 
 impl GroupRecord {
     pub fn arn(&self) -> String {
-        format!(
-            "arn:aws:iam::{}:group{}{}",
-            self.account, self.path, self.name
-        )
+        iam_arn(&self.account, "group", &self.path, &self.name)
     }
 }
 
@@ -136,9 +130,12 @@ pub struct ManagedPolicyRecord {
 
 impl ManagedPolicyRecord {
     pub fn arn(&self) -> String {
-        format!(
-            "arn:aws:iam::{}:policy{}{}",
-            self.account, self.path, self.name
-        )
+        iam_arn(&self.account, "policy", &self.path, &self.name)
     }
+}
+
+/// `arn:aws:iam::<account>:<kind><path><name>`: the ARN of a user, group or managed policy
+/// (`kind` is `user`, `group` or `policy`; `path` is `/` or `/a/b/`).
+pub fn iam_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:{kind}{path}{name}")
 }

@@ -505,22 +505,24 @@ impl SecretLookup for Identities {
     }
 }
 
+/// An identity store over the in-memory metadata engine, with root key `ROOTKEY`.
+#[cfg(test)]
+pub(crate) fn test_identities() -> Identities {
+    Identities::open(
+        RootCredentials {
+            access_key: "ROOTKEY".into(),
+            secret_key: "root-secret".into(),
+        },
+        Meta::new(Arc::new(crate::meta::memory::MemoryBackend::default())),
+        Sealer::from_key(&[3; 32]),
+    )
+    .expect("open")
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_identities as identities;
     use super::*;
-    use crate::meta::memory::MemoryBackend;
-
-    fn identities() -> Identities {
-        Identities::open(
-            RootCredentials {
-                access_key: "ROOTKEY".into(),
-                secret_key: "root-secret".into(),
-            },
-            Meta::new(Arc::new(MemoryBackend::default())),
-            Sealer::from_key(&[3; 32]),
-        )
-        .expect("open")
-    }
 
     #[test]
     fn accounts_get_increasing_numbers_and_working_root_keys() {

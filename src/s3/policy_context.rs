@@ -35,6 +35,13 @@ const HEADER_KEYS: [&str; 7] = [
 /// Query parameters of the listing operations that become `s3:<name>` keys.
 const LIST_KEYS: [&str; 3] = ["prefix", "delimiter", "max-keys"];
 
+/// `20231114T221320Z` → milliseconds since the Unix epoch.
+fn amz_date_ms(text: &str) -> Option<i64> {
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    let parsed = time::PrimitiveDateTime::parse(text, format).ok()?;
+    Some((parsed.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 pub fn condition_context(facts: &RequestFacts<'_>) -> ConditionContext {
     let mut context = ConditionContext::default();
     let header = |name: &str| facts.headers.get(name).and_then(|v| v.to_str().ok());
@@ -101,6 +108,14 @@ pub fn condition_context(facts: &RequestFacts<'_>) -> ConditionContext {
     if let Some(version) = signature_version {
         context.insert("s3:signatureversion", vec![version.to_string()]);
     }
+    // s3:signatureAge: milliseconds since the SigV4 signature's date (header or presigned URL).
+    let signed_at = header("x-amz-date").or_else(|| query("X-Amz-Date"));
+    if signature_version == Some("AWS4-HMAC-SHA256")
+        && let Some(signed_ms) = signed_at.and_then(amz_date_ms)
+    {
+        let age = (since_epoch.as_millis() as i64 - signed_ms).max(0);
+        context.insert("s3:signatureAge", vec![age.to_string()]);
+    }
     if let Some(tagging) = header("x-amz-tagging") {
         let mut keys = Vec::new();
         for pair in tagging.split('&').filter(|p| !p.is_empty()) {
@@ -136,6 +151,7 @@ mod tests {
             "team=blue&cost%20centre=42".parse().unwrap(),
         );
         headers.insert("user-agent", "aws-cli/1".parse().unwrap());
+        headers.insert("x-amz-date", "20231114T221312Z".parse().unwrap());
         let query = vec![
             ("list-type".to_string(), "2".to_string()),
             ("prefix".to_string(), "home/".to_string()),
@@ -155,6 +171,7 @@ mod tests {
         assert_eq!(get("aws:EpochTime"), one("1700000000"));
         assert_eq!(get("aws:CurrentTime"), one("2023-11-14T22:13:20.000Z"));
         assert_eq!(get("aws:UserAgent"), one("aws-cli/1"));
+        assert_eq!(get("s3:signatureAge"), one("8000"));
         assert_eq!(get("s3:prefix"), one("home/"));
         assert_eq!(get("s3:delimiter"), None);
         assert_eq!(get("s3:x-amz-storage-class"), one("STANDARD_IA"));

@@ -12,8 +12,8 @@
 
 use super::versions::{KeyVersions, VersionSelector, shown_id, version_key};
 use super::{Store, StoreError};
-use crate::meta::Tree;
 use crate::meta::model::{BucketRecord, ObjectVersion};
+use crate::meta::{Tree, TxnView};
 use crate::policy::acl::{Acl, ObjectOwnership, PublicAccessBlock};
 
 /// A bucket's access settings, as CreateBucket sets them and the access operations change them.
@@ -83,15 +83,7 @@ impl Store {
         let outcome = self.meta.transact(|tx| {
             let mut record = Store::writable_bucket(tx, bucket)?;
             let versions = KeyVersions::new(tx, bucket, key);
-            let mut version: ObjectVersion = tx
-                .get_record(Tree::Versions, &version_key(bucket, key, &target))?
-                .ok_or_else(|| match selector {
-                    VersionSelector::Latest => StoreError::NoSuchKey(key.to_string()),
-                    _ => StoreError::NoSuchVersion {
-                        key: key.to_string(),
-                        version_id: shown_id(&target).to_string(),
-                    },
-                })?;
+            let mut version = reread_version(tx, bucket, key, selector, &target)?;
             let acl = match change(&record, &version) {
                 Ok(acl) => acl,
                 Err(refusal) => return Ok::<_, StoreError>(Err(refusal)),
@@ -110,6 +102,25 @@ impl Store {
         }
         Ok(outcome)
     }
+}
+
+/// `target`, the version `selector` resolved to before a transaction, read again inside it; one
+/// removed meanwhile is reported the way the selector would have reported it.
+pub(super) fn reread_version(
+    tx: &TxnView<'_>,
+    bucket: &str,
+    key: &str,
+    selector: VersionSelector,
+    target: &ObjectVersion,
+) -> Result<ObjectVersion, StoreError> {
+    tx.get_record(Tree::Versions, &version_key(bucket, key, target))?
+        .ok_or_else(|| match selector {
+            VersionSelector::Latest => StoreError::NoSuchKey(key.to_string()),
+            _ => StoreError::NoSuchVersion {
+                key: key.to_string(),
+                version_id: shown_id(target).to_string(),
+            },
+        })
 }
 
 /// Whether a version about to be committed makes the bucket's object ACLs matter: it belongs to

@@ -7,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt, stream};
 
 use super::hashing::BodyHasher;
-use super::versions::{KeyVersions, VersionSelector, shown_id, version_key};
+use super::versions::{KeyVersions, VersionSelector};
 use super::{BodyStream, Store, StoreError, now_ms, random_hex};
 use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 use crate::chunk::{BlobRef, BlobWriter, Layout};
@@ -317,15 +317,7 @@ impl Store {
         let version = self.meta.transact(|tx| {
             Store::writable_bucket(tx, bucket)?;
             let versions = KeyVersions::new(tx, bucket, key);
-            let mut version: ObjectVersion = tx
-                .get_record(Tree::Versions, &version_key(bucket, key, &target))?
-                .ok_or_else(|| match selector {
-                    VersionSelector::Latest => StoreError::NoSuchKey(key.to_string()),
-                    _ => StoreError::NoSuchVersion {
-                        key: key.to_string(),
-                        version_id: shown_id(&target).to_string(),
-                    },
-                })?;
+            let mut version = super::acl::reread_version(tx, bucket, key, selector, &target)?;
             version.attrs.tags = tags.clone();
             let is_latest = versions.latest()?.is_some_and(|l| l.uid == version.uid);
             versions.rewrite(&version, is_latest)?;

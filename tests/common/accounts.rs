@@ -51,17 +51,8 @@ pub async fn iam_call(
     service_call(server, "iam", access_key, secret_key, params).await
 }
 
-/// Like [`iam_call`] for service `sts` (`Version=2011-06-15`).
-pub async fn sts_call(
-    server: &TestServer,
-    access_key: &str,
-    secret_key: &str,
-    params: &[(&str, &str)],
-) -> (u16, String) {
-    service_call(server, "sts", access_key, secret_key, params).await
-}
-
-async fn service_call(
+/// Like [`iam_call`] for `service` `iam` or `sts` (`Version=2011-06-15`).
+pub async fn service_call(
     server: &TestServer,
     service: &str,
     access_key: &str,

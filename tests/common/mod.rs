@@ -702,3 +702,160 @@ pub fn start_https_server(certs: &Path) -> (TestServer, PathBuf) {
 }
 
 pub mod accounts;
+
+// ---------------------------------------------------------------------------------------------
+// Steps more than one test file repeats.
+
+/// A started server, its root client, and one empty bucket.
+pub async fn server_with_bucket(bucket: &str) -> (TestServer, aws_sdk_s3::Client) {
+    let server = TestServer::start();
+    let s3 = server.client();
+    create_bucket(&s3, bucket).await;
+    (server, s3)
+}
+
+/// A request signed as the root account, sent as raw HTTP.
+pub fn signed_exchange(
+    server: &TestServer,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
+    raw_exchange(
+        &server.addr,
+        &signed_request(method, &server.addr, path_and_query, headers, body),
+    )
+}
+
+/// An anonymous request, sent as raw HTTP.
+pub fn anonymous_exchange(
+    server: &TestServer,
+    method: &str,
+    path_and_query: &str,
+    body: &[u8],
+) -> RawResponse {
+    raw_exchange(
+        &server.addr,
+        &unsigned_request(method, &server.addr, path_and_query, &[], body),
+    )
+}
+
+/// A browser form upload to `bucket` signed with SigV4 as the root account: `fields` in order,
+/// then the signature fields, then `file` (as `photo.jpg`, `image/jpeg`). In `policy` (the policy
+/// document's JSON) `CREDENTIAL` and `AMZDATE` stand for the credential and date it is signed with.
+pub fn post_form(
+    server: &TestServer,
+    bucket: &str,
+    policy: &str,
+    fields: &[(&str, &str)],
+    file: &[u8],
+) -> RawResponse {
+    use base64::Engine;
+    use hmac::Mac;
+    let now = SystemTime::now();
+    let date = time::OffsetDateTime::from(now);
+    let day = format!(
+        "{:04}{:02}{:02}",
+        date.year(),
+        date.month() as u8,
+        date.day()
+    );
+    let amz_date = format!(
+        "{day}T{:02}{:02}{:02}Z",
+        date.hour(),
+        date.minute(),
+        date.second()
+    );
+    let credential = format!("{ACCESS_KEY}/{day}/{REGION}/s3/aws4_request");
+    let policy = base64::engine::general_purpose::STANDARD.encode(
+        policy
+            .replace("CREDENTIAL", &credential)
+            .replace("AMZDATE", &amz_date),
+    );
+    let key = aws_sigv4::sign::v4::generate_signing_key(SECRET_KEY, now, REGION, "s3");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_ref()).expect("hmac");
+    mac.update(policy.as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
+    let mut fields: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    fields.extend([
+        ("x-amz-algorithm", "AWS4-HMAC-SHA256".to_string()),
+        ("x-amz-credential", credential),
+        ("x-amz-date", amz_date),
+        ("policy", policy),
+        ("x-amz-signature", signature),
+    ]);
+    let boundary = "----strataformboundary";
+    let mut body = Vec::new();
+    for (name, value) in &fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let headers = vec![
+        ("host".to_string(), server.addr.clone()),
+        (
+            "content-type".to_string(),
+            format!("multipart/form-data; boundary={boundary}"),
+        ),
+    ];
+    raw_exchange(
+        &server.addr,
+        &raw_request("POST", &format!("/{bucket}"), &headers, &body),
+    )
+}
+
+/// A multipart upload of `parts`, in order, that `create` starts (a CreateMultipartUpload with
+/// its bucket, key and whatever else the caller sets), completed.
+pub async fn multipart_upload(
+    s3: &aws_sdk_s3::Client,
+    create: aws_sdk_s3::operation::create_multipart_upload::builders::CreateMultipartUploadFluentBuilder,
+    parts: &[impl AsRef<[u8]>],
+) -> aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let bucket = create.get_bucket().clone().expect("bucket");
+    let key = create.get_key().clone().expect("key");
+    let upload = create.send().await.expect("create upload");
+    let upload_id = upload.upload_id().expect("upload id");
+    let mut completed = Vec::new();
+    for (number, data) in (1..).zip(parts) {
+        let out = s3
+            .upload_part()
+            .bucket(&bucket)
+            .key(&key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .body(aws_sdk_s3::primitives::ByteStream::from(
+                data.as_ref().to_vec(),
+            ))
+            .send()
+            .await
+            .expect("upload part");
+        completed.push(
+            CompletedPart::builder()
+                .part_number(number)
+                .e_tag(out.e_tag().expect("etag"))
+                .build(),
+        );
+    }
+    s3.complete_multipart_upload()
+        .bucket(&bucket)
+        .key(&key)
+        .upload_id(upload_id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(completed))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete upload")
+}

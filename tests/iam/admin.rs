@@ -2,9 +2,9 @@
 
 use std::process::{Command, Output, Stdio};
 
-use super::common::accounts::{create_account, iam_call, s3_client_as};
+use super::common::accounts::{create_account, s3_client_as};
 use super::common::{self, ACCESS_KEY, SECRET_KEY, TestServer, assert_sdk_error, xml_value};
-use super::{ROOT, allow, refused, root_ok};
+use super::{ROOT, allow, ok_as, refused, root_ok};
 
 fn admin(server: &TestServer, keys: Option<(&str, &str)>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
@@ -29,6 +29,14 @@ fn admin_ok(server: &TestServer, keys: Option<(&str, &str)>, args: &[&str]) -> S
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Must exit with 1, naming `code` (an IAM error code) on stderr.
+fn admin_fails(server: &TestServer, keys: Option<(&str, &str)>, args: &[&str], code: &str) {
+    let output = admin(server, keys, args);
+    assert_eq!(output.status.code(), Some(1), "strata admin {args:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(code), "strata admin {args:?}: {stderr}");
 }
 
 #[tokio::test]
@@ -58,19 +66,17 @@ async fn admin_account_create_prints_keys_of_an_isolated_account() {
     // Its IAM is its own: same user names, separate lists; no account management.
     root_ok(&server, &[("Action", "CreateUser"), ("UserName", "alice")]).await;
     let team = (key, secret);
-    let (status, body) = iam_call(
+    let body = ok_as(
         &server,
-        key,
-        secret,
+        team,
         &[("Action", "CreateUser"), ("UserName", "alice")],
     )
     .await;
-    assert_eq!(status, 200, "{body}");
     assert_eq!(
         xml_value(&body, "Arn").as_deref(),
         Some("arn:aws:iam::000000000002:user/alice")
     );
-    let (_, users) = iam_call(&server, key, secret, &[("Action", "ListUsers")]).await;
+    let users = ok_as(&server, team, &[("Action", "ListUsers")]).await;
     assert_eq!(users.matches("<member>").count(), 1, "{users}");
     refused(
         &server,
@@ -81,10 +87,12 @@ async fn admin_account_create_prints_keys_of_an_isolated_account() {
     )
     .await;
 
-    let output = admin(&server, Some(ROOT), &["account", "create", "TEAM-B"]);
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("EntityAlreadyExists"), "{stderr}");
+    admin_fails(
+        &server,
+        Some(ROOT),
+        &["account", "create", "TEAM-B"],
+        "EntityAlreadyExists",
+    );
     let listed = admin_ok(&server, Some(ROOT), &["account", "list"]);
     assert!(
         listed.contains("000000000001\t") && listed.contains("000000000002\tteam-b\t"),
@@ -136,33 +144,24 @@ async fn admin_shortcuts_manage_users_keys_and_policies() {
     assert!(run(&["user-policy", "get", "lee", "list"]).contains("s3:ListBucket"));
     assert_eq!(run(&["user-policy", "list", "lee"]).trim(), "list");
     let s3 = s3_client_as(&server, &id, &secret);
-    s3.list_objects_v2()
-        .bucket("box")
-        .send()
-        .await
-        .expect("lee lists");
+    let list = || s3.list_objects_v2().bucket("box").send();
+    list().await.expect("lee lists");
 
     run(&["key", "deactivate", &id, "--user", "lee"]);
-    let err = s3
-        .list_objects_v2()
-        .bucket("box")
-        .send()
-        .await
-        .expect_err("inactive");
+    let err = list().await.expect_err("inactive");
     assert_sdk_error(&err, 403, "InvalidAccessKeyId");
     assert!(run(&["key", "list", "--user", "lee"]).contains("\tInactive\t"));
     run(&["key", "activate", &id, "--user", "lee"]);
-    s3.list_objects_v2()
-        .bucket("box")
-        .send()
-        .await
-        .expect("active again");
+    list().await.expect("active again");
 
     let xml = run(&["iam", "ListUserPolicies", "UserName=lee"]);
     assert!(xml.contains("<member>list</member>"), "{xml}");
-    let output = admin(&server, None, &["--data-dir", dir, "user", "delete", "lee"]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("DeleteConflict"));
+    admin_fails(
+        &server,
+        None,
+        &["--data-dir", dir, "user", "delete", "lee"],
+        "DeleteConflict",
+    );
     run(&["key", "delete", &id, "--user", "lee"]);
     run(&["user-policy", "delete", "lee", "list"]);
     run(&["user", "delete", "lee"]);

@@ -2,7 +2,27 @@
 
 use super::common::accounts::s3_client_as;
 use super::common::{self, TestServer, assert_sdk_error, xml_value};
-use super::{Aws, READ_ONLY, ROOT, allow, refused, root_ok, user_with_key};
+use super::{Aws, READ_ONLY, ROOT, allow, count, refused, root_ok, user_with_key};
+
+/// A bucket holding one object, and an S3 client for a new user with a key (and no policy).
+async fn bucket_and_user(
+    server: &TestServer,
+    bucket: &str,
+    key: &str,
+    user: &str,
+) -> aws_sdk_s3::Client {
+    let s3_root = server.client();
+    common::create_bucket(&s3_root, bucket).await;
+    common::put(
+        &s3_root,
+        bucket,
+        key,
+        format!("{bucket}/{key}").into_bytes(),
+    )
+    .await;
+    let (access_key, secret) = user_with_key(server, user).await;
+    s3_client_as(server, &access_key, &secret)
+}
 
 #[tokio::test]
 async fn inline_user_policies_round_trip_url_encoded() {
@@ -47,36 +67,16 @@ async fn inline_user_policies_round_trip_url_encoded() {
         "{listed}"
     );
 
-    let message = refused(
-        &server,
-        ROOT,
-        &[
-            ("Action", "PutUserPolicy"),
-            ("UserName", "dave"),
-            ("PolicyName", "bad"),
-            (
-                "PolicyDocument",
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow"}]}"#,
-            ),
-        ],
-        400,
-        "MalformedPolicyDocument",
-    )
-    .await;
-    assert!(!message.is_empty());
-    refused(
-        &server,
-        ROOT,
-        &[
-            ("Action", "PutUserPolicy"),
-            ("UserName", "dave"),
-            ("PolicyName", "bad"),
-            ("PolicyDocument", "not json"),
-        ],
-        400,
-        "MalformedPolicyDocument",
-    )
-    .await;
+    for bad in [
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow"}]}"#,
+        "not json",
+    ] {
+        let mut put_bad = put;
+        put_bad[2] = ("PolicyName", "bad");
+        put_bad[3] = ("PolicyDocument", bad);
+        let message = refused(&server, ROOT, &put_bad, 400, "MalformedPolicyDocument").await;
+        assert!(!message.is_empty());
+    }
     let mut to_nobody = put;
     to_nobody[1] = ("UserName", "nobody");
     refused(&server, ROOT, &to_nobody, 404, "NoSuchEntity").await;
@@ -125,8 +125,11 @@ async fn deletes_conflict_while_something_depends_on_the_entity() {
     .await;
 
     let delete_user = [("Action", "DeleteUser"), ("UserName", "erin")];
-    let message = refused(&server, ROOT, &delete_user, 409, "DeleteConflict").await;
-    assert!(message.contains("access keys"), "{message}");
+    let conflict = async |what: &str| {
+        let message = refused(&server, ROOT, &delete_user, 409, "DeleteConflict").await;
+        assert!(message.contains(what), "{message}");
+    };
+    conflict("access keys").await;
     root_ok(
         &server,
         &[
@@ -136,8 +139,7 @@ async fn deletes_conflict_while_something_depends_on_the_entity() {
         ],
     )
     .await;
-    let message = refused(&server, ROOT, &delete_user, 409, "DeleteConflict").await;
-    assert!(message.contains("policies"), "{message}");
+    conflict("policies").await;
     refused(
         &server,
         ROOT,
@@ -156,8 +158,7 @@ async fn deletes_conflict_while_something_depends_on_the_entity() {
     )
     .await;
     root_ok(&server, &[("Action", "DeletePolicy"), ("PolicyArn", &arn)]).await;
-    let message = refused(&server, ROOT, &delete_user, 409, "DeleteConflict").await;
-    assert!(message.contains("groups"), "{message}");
+    conflict("groups").await;
     refused(
         &server,
         ROOT,
@@ -182,11 +183,7 @@ async fn deletes_conflict_while_something_depends_on_the_entity() {
 #[tokio::test]
 async fn group_policies_apply_to_members_only() {
     let server = TestServer::start();
-    let s3_root = server.client();
-    common::create_bucket(&s3_root, "shared").await;
-    common::put(&s3_root, "shared", "doc.txt", b"shared doc".to_vec()).await;
-    let (key, secret) = user_with_key(&server, "frank").await;
-    let s3 = s3_client_as(&server, &key, &secret);
+    let s3 = bucket_and_user(&server, "shared", "doc.txt", "frank").await;
     let read = || s3.get_object().bucket("shared").key("doc.txt").send();
     assert_sdk_error(
         &read().await.expect_err("no policy yet"),
@@ -237,7 +234,7 @@ async fn group_policies_apply_to_members_only() {
     let got = aws.json(&["iam", "get-group", "--group-name", "readers"]);
     assert_eq!(got["Users"][0]["UserName"], "frank", "{got}");
     let listed = aws.json(&["iam", "list-groups"]);
-    assert_eq!(listed["Groups"].as_array().map(Vec::len), Some(1));
+    assert_eq!(count(&listed, "Groups"), Some(1));
     let policy = aws.json(&[
         "iam",
         "get-group-policy",
@@ -268,18 +265,16 @@ async fn group_policies_apply_to_members_only() {
         "read",
     ]);
     aws.json(&["iam", "delete-group", "--group-name", "readers"]);
-    let err = aws.fails(&["iam", "get-group", "--group-name", "readers"]);
-    assert!(err.contains("NoSuchEntity"), "{err}");
+    aws.fails_with(
+        &["iam", "get-group", "--group-name", "readers"],
+        "NoSuchEntity",
+    );
 }
 
 #[tokio::test]
 async fn managed_policies_attach_to_users_and_groups() {
     let server = TestServer::start();
-    let s3_root = server.client();
-    common::create_bucket(&s3_root, "pics").await;
-    common::put(&s3_root, "pics", "cat.jpg", b"meow".to_vec()).await;
-    let (key, secret) = user_with_key(&server, "gina").await;
-    let s3 = s3_client_as(&server, &key, &secret);
+    let s3 = bucket_and_user(&server, "pics", "cat.jpg", "gina").await;
     let home = tempfile::tempdir().expect("home");
     let aws = Aws::new(&server, home.path(), ROOT);
 
@@ -291,12 +286,8 @@ async fn managed_policies_attach_to_users_and_groups() {
         "--policy-arn",
         READ_ONLY,
     ]);
-    s3.get_object()
-        .bucket("pics")
-        .key("cat.jpg")
-        .send()
-        .await
-        .expect("read-only reads");
+    let read_cat = || s3.get_object().bucket("pics").key("cat.jpg").send();
+    read_cat().await.expect("read-only reads");
     let err = s3
         .put_object()
         .bucket("pics")
@@ -319,11 +310,7 @@ async fn managed_policies_attach_to_users_and_groups() {
     assert_eq!(builtin["Policy"]["AttachmentCount"], 1, "{builtin}");
 
     let aws_scope = aws.json(&["iam", "list-policies", "--scope", "AWS"]);
-    assert_eq!(
-        aws_scope["Policies"].as_array().map(Vec::len),
-        Some(3),
-        "{aws_scope}"
-    );
+    assert_eq!(count(&aws_scope, "Policies"), Some(3), "{aws_scope}");
     let document = allow(&["s3:PutObject"], "arn:aws:s3:::pics/*");
     let created = aws.json(&[
         "iam",
@@ -338,25 +325,25 @@ async fn managed_policies_attach_to_users_and_groups() {
     let arn = created["Policy"]["Arn"].as_str().expect("arn").to_string();
     assert_eq!(arn, "arn:aws:iam::000000000001:policy/media/Upload");
     assert_eq!(created["Policy"]["DefaultVersionId"], "v1");
-    let err = aws.fails(&[
-        "iam",
-        "create-policy",
-        "--policy-name",
-        "upload",
-        "--policy-document",
-        &document,
-    ]);
-    assert!(err.contains("EntityAlreadyExists"), "{err}");
-    let local = aws.json(&["iam", "list-policies", "--scope", "Local"]);
-    assert_eq!(
-        local["Policies"].as_array().map(Vec::len),
-        Some(1),
-        "{local}"
+    aws.fails_with(
+        &[
+            "iam",
+            "create-policy",
+            "--policy-name",
+            "upload",
+            "--policy-document",
+            &document,
+        ],
+        "EntityAlreadyExists",
     );
-    let all = aws.json(&["iam", "list-policies"]);
-    assert_eq!(all["Policies"].as_array().map(Vec::len), Some(4), "{all}");
-    let attached_only = aws.json(&["iam", "list-policies", "--only-attached"]);
-    assert_eq!(attached_only["Policies"].as_array().map(Vec::len), Some(1));
+    for (args, policies) in [
+        (&["iam", "list-policies", "--scope", "Local"][..], 1),
+        (&["iam", "list-policies"], 4),
+        (&["iam", "list-policies", "--only-attached"], 1),
+    ] {
+        let listed = aws.json(args);
+        assert_eq!(count(&listed, "Policies"), Some(policies), "{listed}");
+    }
     let version = aws.json(&[
         "iam",
         "get-policy-version",
@@ -369,15 +356,17 @@ async fn managed_policies_attach_to_users_and_groups() {
         version["PolicyVersion"]["Document"]["Statement"][0]["Action"][0],
         "s3:PutObject"
     );
-    let err = aws.fails(&[
-        "iam",
-        "get-policy-version",
-        "--policy-arn",
-        &arn,
-        "--version-id",
-        "v2",
-    ]);
-    assert!(err.contains("NoSuchEntity"), "{err}");
+    aws.fails_with(
+        &[
+            "iam",
+            "get-policy-version",
+            "--policy-arn",
+            &arn,
+            "--version-id",
+            "v2",
+        ],
+        "NoSuchEntity",
+    );
 
     // Through a group.
     aws.json(&["iam", "create-group", "--group-name", "uploaders"]);
@@ -398,8 +387,10 @@ async fn managed_policies_attach_to_users_and_groups() {
         &arn,
     ]);
     common::put(&s3, "pics", "dog.jpg", b"woof".to_vec()).await;
-    let err = aws.fails(&["iam", "delete-policy", "--policy-arn", &arn]);
-    assert!(err.contains("DeleteConflict"), "{err}");
+    aws.fails_with(
+        &["iam", "delete-policy", "--policy-arn", &arn],
+        "DeleteConflict",
+    );
     aws.json(&[
         "iam",
         "detach-group-policy",
@@ -408,32 +399,21 @@ async fn managed_policies_attach_to_users_and_groups() {
         "--policy-arn",
         &arn,
     ]);
-    aws.json(&[
+    let detach_read_only = [
         "iam",
         "detach-user-policy",
         "--user-name",
         "gina",
         "--policy-arn",
         READ_ONLY,
-    ]);
-    let err = s3
-        .get_object()
-        .bucket("pics")
-        .key("cat.jpg")
-        .send()
-        .await
-        .expect_err("detached");
-    assert_sdk_error(&err, 403, "AccessDenied");
-    let err = aws.fails(&[
-        "iam",
-        "detach-user-policy",
-        "--user-name",
-        "gina",
-        "--policy-arn",
-        READ_ONLY,
-    ]);
-    assert!(err.contains("NoSuchEntity"), "{err}");
+    ];
+    aws.json(&detach_read_only);
+    assert_sdk_error(
+        &read_cat().await.expect_err("detached"),
+        403,
+        "AccessDenied",
+    );
+    aws.fails_with(&detach_read_only, "NoSuchEntity");
     aws.json(&["iam", "delete-policy", "--policy-arn", &arn]);
-    let err = aws.fails(&["iam", "get-policy", "--policy-arn", &arn]);
-    assert!(err.contains("NoSuchEntity"), "{err}");
+    aws.fails_with(&["iam", "get-policy", "--policy-arn", &arn], "NoSuchEntity");
 }

@@ -79,17 +79,12 @@ pub(super) fn list_accounts(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
         &page,
     );
     let mut xml = Xml::new();
-    xml.open("Accounts");
-    for account in &listing.items {
-        xml.open("member")
-            .elem("AccountId", &account.number)
+    xml.listing("Accounts", &listing, |xml, account| {
+        xml.elem("AccountId", &account.number)
             .elem("CanonicalUserId", &account.canonical_id)
             .elem("AccountName", &account.name)
             .elem_opt("Email", account.email.as_deref())
             .elem("CreateDate", &iso8601(account.created_ms))
-            .close("member");
-    }
-    xml.close("Accounts")
-        .truncation(listing.next_marker.as_deref());
+    });
     Ok(Some(xml))
 }

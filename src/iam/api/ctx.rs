@@ -4,7 +4,8 @@
 use super::{ApiError, member_name, param, xml};
 use crate::http::AppState;
 use crate::iam::Principal;
-use crate::iam::manage::Page;
+use crate::iam::manage::{Page, PolicyHolder};
+use crate::iam::model::iam_arn;
 use crate::policy::{ConditionContext, Effect};
 
 /// One request, parsed: what handlers read.
@@ -136,6 +137,21 @@ impl Ctx<'_> {
 
     /// `arn:aws:iam::<account>:<kind><path><name>`.
     pub(super) fn arn(&self, kind: &str, path: &str, name: &str) -> String {
-        format!("arn:aws:iam::{}:{kind}{path}{name}", self.account())
+        iam_arn(self.account(), kind, path, name)
+    }
+
+    /// Authorizes an action on the user or group `name` against its ARN: its own when it exists
+    /// (with its path), else the name under `/`.
+    pub(super) fn authorize_holder<H: PolicyHolder>(&self, name: &str) -> Result<(), ApiError> {
+        let existing = self
+            .app
+            .identities
+            .entity::<H>(self.account(), H::KIND, name)
+            .map_err(ApiError::internal)?;
+        let resource = match existing {
+            Some(holder) => holder.arn(),
+            None => self.arn(H::WHAT, "/", name),
+        };
+        self.authorize(&resource)
     }
 }

@@ -1,11 +1,10 @@
 //! CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey. Without `UserName` they
 //! act on the caller: a user's own keys, or an account root's root keys.
 
-use super::users::user_resource;
-use super::xml::Xml;
+use super::xml::{Xml, iso8601};
 use super::{ApiError, Ctx};
-use crate::iam::manage::paginate;
-use crate::iam::model::KeyStatus;
+use crate::iam::manage::paginate_in_order;
+use crate::iam::model::{KeyStatus, UserRecord};
 
 /// The user whose keys the request is about (None: the caller is an account's root and named
 /// no user, so its root keys).
@@ -16,7 +15,7 @@ fn target<'c>(ctx: &'c Ctx<'_>) -> Option<&'c str> {
 /// Authorizes against the target user; the root's own keys need no policy.
 fn authorize_target(ctx: &Ctx<'_>, user: Option<&str>) -> Result<(), ApiError> {
     match user {
-        Some(name) => ctx.authorize(&user_resource(ctx, name)?),
+        Some(name) => ctx.authorize_holder::<UserRecord>(name),
         None => Ok(()),
     }
 }
@@ -31,7 +30,7 @@ pub(super) fn create_access_key(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> 
         .elem("AccessKeyId", &record.access_key_id)
         .elem("Status", record.status.as_str())
         .elem("SecretAccessKey", &secret)
-        .elem("CreateDate", &super::xml::iso8601(record.created_ms))
+        .elem("CreateDate", &iso8601(record.created_ms))
         .close("AccessKey");
     Ok(Some(xml))
 }
@@ -45,21 +44,13 @@ pub(super) fn list_access_keys(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
         .first()
         .and_then(|k| k.user.clone())
         .or(user.map(str::to_string));
-    let listing = paginate(
-        keys.into_iter()
-            .enumerate()
-            .map(|(i, k)| (format!("{i:04}"), k))
-            .collect(),
-        &page,
-    );
+    let listing = paginate_in_order(keys, &page);
     let mut xml = Xml::new();
-    xml.elem_opt("UserName", owner.as_deref())
-        .open("AccessKeyMetadata");
-    for key in &listing.items {
-        xml.open("member").key_metadata(key).close("member");
-    }
-    xml.close("AccessKeyMetadata")
-        .truncation(listing.next_marker.as_deref());
+    xml.elem_opt("UserName", owner.as_deref()).listing(
+        "AccessKeyMetadata",
+        &listing,
+        Xml::key_metadata,
+    );
     Ok(Some(xml))
 }
 

@@ -6,7 +6,10 @@
 
 use super::xml::{Xml, encode_document, iso8601};
 use super::{ApiError, Ctx};
-use crate::iam::manage::{ManagedPolicy, PolicyHolder, PolicyScope, paginate};
+use crate::iam::Identities;
+use crate::iam::manage::{
+    IamError, ManagedPolicy, PolicyHolder, PolicyScope, paginate, paginate_in_order,
+};
 use crate::iam::model::{GroupRecord, UserRecord};
 
 /// What differs between the user and the group variant of an action.
@@ -14,8 +17,6 @@ pub(super) trait Kind {
     type Record: PolicyHolder;
     /// The parameter (and response element) naming the user or group.
     const PARAM: &'static str;
-    /// The ARN resource type.
-    const ARN_KIND: &'static str;
 }
 
 pub(super) struct User;
@@ -24,28 +25,17 @@ pub(super) struct Group;
 impl Kind for User {
     type Record = UserRecord;
     const PARAM: &'static str = "UserName";
-    const ARN_KIND: &'static str = "user";
 }
 
 impl Kind for Group {
     type Record = GroupRecord;
     const PARAM: &'static str = "GroupName";
-    const ARN_KIND: &'static str = "group";
 }
 
 /// The named user or group, authorized against its ARN.
 fn authorized_holder<'c, K: Kind>(ctx: &'c Ctx<'_>) -> Result<&'c str, ApiError> {
     let name = ctx.required(K::PARAM)?;
-    let existing = ctx
-        .app
-        .identities
-        .entity::<K::Record>(ctx.account(), <K::Record as PolicyHolder>::KIND, name)
-        .map_err(ApiError::internal)?;
-    let resource = match existing {
-        Some(record) => record.arn(),
-        None => ctx.arn(K::ARN_KIND, "/", name),
-    };
-    ctx.authorize(&resource)?;
+    ctx.authorize_holder::<K::Record>(name)?;
     Ok(name)
 }
 
@@ -85,17 +75,28 @@ pub(super) fn list_inline<K: Kind>(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiErro
         .list_inline_policies::<K::Record>(ctx.account(), name)?;
     let listing = paginate(names.into_iter().map(|n| (n.clone(), n)).collect(), &page);
     let mut xml = Xml::new();
-    xml.members("PolicyNames", listing.items.iter().map(String::as_str))
-        .truncation(listing.next_marker.as_deref());
+    xml.listing("PolicyNames", &listing, |xml, name| xml.text(name));
     Ok(Some(xml))
 }
 
 pub(super) fn delete_inline<K: Kind>(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
-    let policy_name = ctx.required("PolicyName")?;
+    change_holder::<K>(
+        ctx,
+        "PolicyName",
+        Identities::delete_inline_policy::<K::Record>,
+    )
+}
+
+/// An action that changes the named user or group by one more parameter (`param`) and
+/// answers nothing.
+fn change_holder<K: Kind>(
+    ctx: &Ctx<'_>,
+    param: &str,
+    change: fn(&Identities, &str, &str, &str) -> Result<(), IamError>,
+) -> Result<Option<Xml>, ApiError> {
+    let value = ctx.required(param)?;
     let name = authorized_holder::<K>(ctx)?;
-    ctx.app
-        .identities
-        .delete_inline_policy::<K::Record>(ctx.account(), name, policy_name)?;
+    change(&ctx.app.identities, ctx.account(), name, value)?;
     Ok(None)
 }
 
@@ -202,31 +203,16 @@ pub(super) fn list_policies(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
             .identities
             .list_policies(ctx.account(), scope, only_attached, prefix, &page)?;
     let mut xml = Xml::new();
-    xml.open("Policies");
-    for policy in &listing.items {
-        xml.open("member").policy(policy).close("member");
-    }
-    xml.close("Policies")
-        .truncation(listing.next_marker.as_deref());
+    xml.listing("Policies", &listing, Xml::policy);
     Ok(Some(xml))
 }
 
 pub(super) fn attach<K: Kind>(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
-    let arn = ctx.required("PolicyArn")?;
-    let name = authorized_holder::<K>(ctx)?;
-    ctx.app
-        .identities
-        .attach_policy::<K::Record>(ctx.account(), name, arn)?;
-    Ok(None)
+    change_holder::<K>(ctx, "PolicyArn", Identities::attach_policy::<K::Record>)
 }
 
 pub(super) fn detach<K: Kind>(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
-    let arn = ctx.required("PolicyArn")?;
-    let name = authorized_holder::<K>(ctx)?;
-    ctx.app
-        .identities
-        .detach_policy::<K::Record>(ctx.account(), name, arn)?;
-    Ok(None)
+    change_holder::<K>(ctx, "PolicyArn", Identities::detach_policy::<K::Record>)
 }
 
 pub(super) fn list_attached<K: Kind>(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
@@ -236,23 +222,11 @@ pub(super) fn list_attached<K: Kind>(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiEr
         .app
         .identities
         .attached_policies::<K::Record>(ctx.account(), name)?;
-    let listing = paginate(
-        arns.into_iter()
-            .enumerate()
-            .map(|(i, arn)| (format!("{i:04}"), arn))
-            .collect(),
-        &page,
-    );
+    let listing = paginate_in_order(arns, &page);
     let mut xml = Xml::new();
-    xml.open("AttachedPolicies");
-    for arn in &listing.items {
+    xml.listing("AttachedPolicies", &listing, |xml, arn| {
         let policy_name = arn.rsplit('/').next().unwrap_or(arn);
-        xml.open("member")
-            .elem("PolicyName", policy_name)
-            .elem("PolicyArn", arn)
-            .close("member");
-    }
-    xml.close("AttachedPolicies")
-        .truncation(listing.next_marker.as_deref());
+        xml.elem("PolicyName", policy_name).elem("PolicyArn", arn)
+    });
     Ok(Some(xml))
 }

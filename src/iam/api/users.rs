@@ -1,23 +1,8 @@
 //! CreateUser, GetUser, ListUsers, DeleteUser.
 
-use super::xml::Xml;
+use super::xml::{Xml, iso8601};
 use super::{ApiError, Ctx};
 use crate::iam::model::UserRecord;
-use crate::iam::store::EntityKind;
-
-/// The ARN a user action is authorized against: the user's own when it exists (with its path),
-/// else the name under `/`.
-pub(super) fn user_resource(ctx: &Ctx<'_>, name: &str) -> Result<String, ApiError> {
-    let existing = ctx
-        .app
-        .identities
-        .entity::<UserRecord>(ctx.account(), EntityKind::User, name)
-        .map_err(ApiError::internal)?;
-    Ok(match existing {
-        Some(user) => user.arn(),
-        None => ctx.arn("user", "/", name),
-    })
-}
 
 fn one_user(user: &UserRecord) -> Xml {
     let mut xml = Xml::new();
@@ -50,12 +35,12 @@ pub(super) fn get_user(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
             xml.open("User")
                 .elem("UserId", account)
                 .elem("Arn", &format!("arn:aws:iam::{account}:root"))
-                .elem("CreateDate", &super::xml::iso8601(created))
+                .elem("CreateDate", &iso8601(created))
                 .close("User");
             return Ok(Some(xml));
         }
     };
-    ctx.authorize(&user_resource(ctx, name)?)?;
+    ctx.authorize_holder::<UserRecord>(name)?;
     let user = ctx.app.identities.get_user(ctx.account(), name)?;
     Ok(Some(one_user(&user)))
 }
@@ -69,18 +54,13 @@ pub(super) fn list_users(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
         .identities
         .list_users(ctx.account(), prefix, &page)?;
     let mut xml = Xml::new();
-    xml.open("Users");
-    for user in &listing.items {
-        xml.open("member").user(user).close("member");
-    }
-    xml.close("Users")
-        .truncation(listing.next_marker.as_deref());
+    xml.listing("Users", &listing, Xml::user);
     Ok(Some(xml))
 }
 
 pub(super) fn delete_user(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
     let name = ctx.required("UserName")?;
-    ctx.authorize(&user_resource(ctx, name)?)?;
+    ctx.authorize_holder::<UserRecord>(name)?;
     ctx.app.identities.delete_user(ctx.account(), name)?;
     Ok(None)
 }

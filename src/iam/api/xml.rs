@@ -4,15 +4,17 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::iam::manage::ManagedPolicy;
+use crate::iam::manage::{Listing, ManagedPolicy};
 use crate::iam::model::{AccessKeyRecord, GroupRecord, UserRecord};
+use crate::s3::xml::escape_into;
 
 pub const IAM_NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 pub const STS_NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 /// RFC 3986 unreserved characters stay; everything else is escaped, as AWS encodes policy
-/// documents in GetUserPolicy, GetGroupPolicy and GetPolicyVersion.
-const DOCUMENT: &AsciiSet = &NON_ALPHANUMERIC
+/// documents in GetUserPolicy, GetGroupPolicy and GetPolicyVersion (and as `strata admin`
+/// encodes its form bodies).
+pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
@@ -44,9 +46,13 @@ impl Xml {
     }
 
     pub fn elem(&mut self, name: &str, text: &str) -> &mut Self {
-        self.open(name);
+        self.open(name).text(text).close(name)
+    }
+
+    /// Escaped text.
+    pub fn text(&mut self, text: &str) -> &mut Self {
         escape_into(&mut self.out, text);
-        self.close(name)
+        self
     }
 
     pub fn elem_opt(&mut self, name: &str, text: Option<&str>) -> &mut Self {
@@ -100,17 +106,20 @@ impl Xml {
             .elem("CreateDate", &iso8601(key.created_ms))
     }
 
-    /// `<List><member>name</member>...</List>` of plain strings.
-    pub fn members<'a>(
+    /// One page of a list, `<List><member>..</member>...</List>` with each member's content
+    /// written by `member`, then `IsTruncated` and `Marker`.
+    pub fn listing<T>(
         &mut self,
         list: &str,
-        items: impl IntoIterator<Item = &'a str>,
+        listing: &Listing<T>,
+        mut member: impl for<'x> FnMut(&'x mut Self, &T) -> &'x mut Self,
     ) -> &mut Self {
         self.open(list);
-        for item in items {
-            self.elem("member", item);
+        for item in &listing.items {
+            self.open("member");
+            member(self, item).close("member");
         }
-        self.close(list)
+        self.close(list).truncation(listing.next_marker.as_deref())
     }
 
     pub fn finish(self) -> String {
@@ -168,40 +177,19 @@ pub fn error_document(
     )
 }
 
-/// `2026-11-26T01:02:03Z`: IAM's timestamps (UTC, whole seconds).
+/// `2026-11-26T01:02:03Z`: IAM's timestamps (UTC, whole seconds): S3's without the
+/// milliseconds.
 pub fn iso8601(ms: i64) -> String {
-    let time = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        time.year(),
-        time.month() as u8,
-        time.day(),
-        time.hour(),
-        time.minute(),
-        time.second(),
-    )
+    let s3 = crate::s3::ops::iso8601(ms);
+    match s3.rsplit_once('.') {
+        Some((seconds, _)) => format!("{seconds}Z"),
+        None => s3,
+    }
 }
 
 /// A policy document as IAM returns it: percent-encoded.
 pub fn encode_document(document: &str) -> String {
-    utf8_percent_encode(document, DOCUMENT).to_string()
-}
-
-fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => {
-                out.push_str(&format!("&#x{:X};", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
+    utf8_percent_encode(document, UNRESERVED).to_string()
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! IAM groups: creation, membership (both sides in one transaction), deletion.
 
-use super::{IamError, Listing, MAX_ENTITY_NAME, Page, validate_name, validate_path};
+use super::{
+    IamError, Listing, MAX_ENTITY_NAME, Page, PolicyHolder, load, validate_name, validate_path,
+};
 use crate::iam::Identities;
 use crate::iam::model::{GroupRecord, UserRecord};
 use crate::iam::store::{EntityKind, entity_key, now_ms, random_id};
@@ -33,23 +35,17 @@ impl Identities {
             attached_policies: Vec::new(),
             members: Vec::new(),
         };
-        let key = entity_key(account, EntityKind::Group, name);
-        self.write(|tx| {
-            if tx.get(Tree::IamEntities, &key)?.is_some() {
-                return Err(IamError::EntityAlreadyExists(format!(
-                    "Group with name {name} already exists."
-                )));
-            }
-            tx.put_record(Tree::IamEntities, &key, &group)?;
-            Ok(())
-        })?;
+        self.insert_entity(
+            &entity_key(account, EntityKind::Group, name),
+            &group,
+            || format!("Group with name {name} already exists."),
+        )?;
         Ok(group)
     }
 
     pub fn get_group(&self, account: &str, name: &str) -> Result<GroupRecord, IamError> {
         validate_name("groupName", name, MAX_ENTITY_NAME)?;
-        self.entity(account, EntityKind::Group, name)?
-            .ok_or_else(|| no_such_group(name))
+        self.holder(account, name)
     }
 
     pub fn list_groups(
@@ -65,27 +61,12 @@ impl Identities {
 
     /// Deletes an empty group: AWS refuses while it has members or policies.
     pub fn delete_group(&self, account: &str, name: &str) -> Result<(), IamError> {
-        let key = entity_key(account, EntityKind::Group, name);
-        self.write(|tx| {
-            let group: GroupRecord = tx
-                .get_record(Tree::IamEntities, &key)?
-                .ok_or_else(|| no_such_group(name))?;
-            let conflict = if !group.members.is_empty() {
-                Some("must remove users from group first")
-            } else if !group.inline_policies.is_empty() {
-                Some("must delete policies first")
-            } else if !group.attached_policies.is_empty() {
-                Some("must detach all policies first")
-            } else {
-                None
-            };
-            if let Some(what) = conflict {
-                return Err(IamError::DeleteConflict(format!(
-                    "Cannot delete entity, {what}."
-                )));
-            }
-            tx.delete(Tree::IamEntities, &key)?;
-            Ok(())
+        self.delete_holder(account, name, |g: &GroupRecord| {
+            [
+                ("must remove users from group first", g.members.len()),
+                ("must delete policies first", g.inline_policies.len()),
+                ("must detach all policies first", g.attached_policies.len()),
+            ]
         })
     }
 
@@ -96,32 +77,22 @@ impl Identities {
         group: &str,
         user: &str,
     ) -> Result<(), IamError> {
-        let group_key = entity_key(account, EntityKind::Group, group);
-        let user_key = entity_key(account, EntityKind::User, user);
-        self.write(|tx| {
-            let mut group_record: GroupRecord = tx
-                .get_record(Tree::IamEntities, &group_key)?
-                .ok_or_else(|| no_such_group(group))?;
-            let mut user_record: UserRecord = tx
-                .get_record(Tree::IamEntities, &user_key)?
-                .ok_or_else(|| IamError::no_such_user(user))?;
-            if user_record
+        self.change_membership(account, group, user, |group, user| {
+            if user
                 .groups
                 .iter()
-                .any(|g| g.eq_ignore_ascii_case(&group_record.name))
+                .any(|g| g.eq_ignore_ascii_case(&group.name))
             {
-                return Ok(());
+                return Ok(false);
             }
-            if user_record.groups.len() >= MAX_GROUPS_PER_USER {
+            if user.groups.len() >= MAX_GROUPS_PER_USER {
                 return Err(IamError::LimitExceeded(format!(
                     "Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}"
                 )));
             }
-            user_record.groups.push(group_record.name.clone());
-            group_record.members.push(user_record.name.clone());
-            tx.put_record(Tree::IamEntities, &user_key, &user_record)?;
-            tx.put_record(Tree::IamEntities, &group_key, &group_record)?;
-            Ok(())
+            user.groups.push(group.name.clone());
+            group.members.push(user.name.clone());
+            Ok(true)
         })
     }
 
@@ -132,15 +103,7 @@ impl Identities {
         group: &str,
         user: &str,
     ) -> Result<(), IamError> {
-        let group_key = entity_key(account, EntityKind::Group, group);
-        let user_key = entity_key(account, EntityKind::User, user);
-        self.write(|tx| {
-            let mut group_record: GroupRecord = tx
-                .get_record(Tree::IamEntities, &group_key)?
-                .ok_or_else(|| no_such_group(group))?;
-            let mut user_record: UserRecord = tx
-                .get_record(Tree::IamEntities, &user_key)?
-                .ok_or_else(|| IamError::no_such_user(user))?;
+        self.change_membership(account, group, user, |group_record, user_record| {
             let before = user_record.groups.len();
             user_record
                 .groups
@@ -153,8 +116,29 @@ impl Identities {
                     "The user with name {user} is not a member of group {group}."
                 )));
             }
-            tx.put_record(Tree::IamEntities, &user_key, &user_record)?;
-            tx.put_record(Tree::IamEntities, &group_key, &group_record)?;
+            Ok(true)
+        })
+    }
+
+    /// Reads `group` and `user` in one transaction and hands both to `change`, which says
+    /// whether it changed them; both are then written back together, so the group's `members`
+    /// and the user's `groups` always agree.
+    fn change_membership(
+        &self,
+        account: &str,
+        group: &str,
+        user: &str,
+        change: impl Fn(&mut GroupRecord, &mut UserRecord) -> Result<bool, IamError>,
+    ) -> Result<(), IamError> {
+        let group_key = entity_key(account, EntityKind::Group, group);
+        let user_key = entity_key(account, EntityKind::User, user);
+        self.write(|tx| {
+            let mut group_record: GroupRecord = load(tx, &group_key, group)?;
+            let mut user_record: UserRecord = load(tx, &user_key, user)?;
+            if change(&mut group_record, &mut user_record)? {
+                tx.put_record(Tree::IamEntities, &user_key, &user_record)?;
+                tx.put_record(Tree::IamEntities, &group_key, &group_record)?;
+            }
             Ok(())
         })
     }
@@ -162,14 +146,7 @@ impl Identities {
     /// The groups `user` is in, in name order.
     pub fn groups_for_user(&self, account: &str, user: &str) -> Result<Vec<GroupRecord>, IamError> {
         let user = self.get_user(account, user)?;
-        let mut groups = Vec::new();
-        for name in &user.groups {
-            if let Some(group) = self.entity::<GroupRecord>(account, EntityKind::Group, name)? {
-                groups.push(group);
-            }
-        }
-        groups.sort_by_key(|g| g.name.to_ascii_lowercase());
-        Ok(groups)
+        self.holders_named(account, &user.groups)
     }
 
     /// The members of `group`, in name order.
@@ -178,13 +155,22 @@ impl Identities {
         account: &str,
         group: &GroupRecord,
     ) -> Result<Vec<UserRecord>, IamError> {
-        let mut users = Vec::new();
-        for name in &group.members {
-            if let Some(user) = self.entity::<UserRecord>(account, EntityKind::User, name)? {
-                users.push(user);
+        self.holders_named(account, &group.members)
+    }
+
+    /// The users or groups of `names` that exist, in name order.
+    fn holders_named<H: PolicyHolder>(
+        &self,
+        account: &str,
+        names: &[String],
+    ) -> Result<Vec<H>, IamError> {
+        let mut found = Vec::new();
+        for name in names {
+            if let Some(holder) = self.entity::<H>(account, H::KIND, name)? {
+                found.push(holder);
             }
         }
-        users.sort_by_key(|u| u.name.to_ascii_lowercase());
-        Ok(users)
+        found.sort_by_key(|h| h.name().to_ascii_lowercase());
+        Ok(found)
     }
 }

@@ -20,7 +20,7 @@ use crate::iam::store::{
     AWS_MANAGED_PREFIX, BUILTIN_POLICIES, EntityKind, entity_key, now_ms, parse_policy_arn,
     random_id,
 };
-use crate::meta::Tree;
+use crate::meta::{Tree, TxnView};
 use crate::policy::document::{PolicyDocument, PolicyKind};
 
 /// At most this many managed policies per user or group (AWS's quota).
@@ -104,49 +104,35 @@ pub trait PolicyHolder: Serialize + DeserializeOwned {
     fn missing(name: &str) -> IamError;
 }
 
-impl PolicyHolder for UserRecord {
-    const KIND: EntityKind = EntityKind::User;
-    const WHAT: &'static str = "user";
-    const FIELD: &'static str = "userName";
-    const INLINE_LIMIT: usize = 2048;
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn arn(&self) -> String {
-        UserRecord::arn(self)
-    }
-    fn inline(&mut self) -> &mut BTreeMap<String, String> {
-        &mut self.inline_policies
-    }
-    fn attached(&mut self) -> &mut Vec<String> {
-        &mut self.attached_policies
-    }
-    fn missing(name: &str) -> IamError {
-        IamError::no_such_user(name)
-    }
+/// The user and the group implementation differ only in these values.
+macro_rules! policy_holder {
+    ($record:ty, $kind:ident, $what:literal, $field:literal, $limit:literal, $missing:path) => {
+        impl PolicyHolder for $record {
+            const KIND: EntityKind = EntityKind::$kind;
+            const WHAT: &'static str = $what;
+            const FIELD: &'static str = $field;
+            const INLINE_LIMIT: usize = $limit;
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn arn(&self) -> String {
+                <$record>::arn(self)
+            }
+            fn inline(&mut self) -> &mut BTreeMap<String, String> {
+                &mut self.inline_policies
+            }
+            fn attached(&mut self) -> &mut Vec<String> {
+                &mut self.attached_policies
+            }
+            fn missing(name: &str) -> IamError {
+                $missing(name)
+            }
+        }
+    };
 }
 
-impl PolicyHolder for GroupRecord {
-    const KIND: EntityKind = EntityKind::Group;
-    const WHAT: &'static str = "group";
-    const FIELD: &'static str = "groupName";
-    const INLINE_LIMIT: usize = 5120;
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn arn(&self) -> String {
-        GroupRecord::arn(self)
-    }
-    fn inline(&mut self) -> &mut BTreeMap<String, String> {
-        &mut self.inline_policies
-    }
-    fn attached(&mut self) -> &mut Vec<String> {
-        &mut self.attached_policies
-    }
-    fn missing(name: &str) -> IamError {
-        no_such_group(name)
-    }
-}
+policy_holder! { UserRecord, User, "user", "userName", 2048, IamError::no_such_user }
+policy_holder! { GroupRecord, Group, "group", "groupName", 5120, no_such_group }
 
 /// Validates an identity policy document the way IAM does.
 pub fn check_document(document: &str) -> Result<(), IamError> {
@@ -157,6 +143,13 @@ pub fn check_document(document: &str) -> Result<(), IamError> {
 
 fn policy_not_found(arn: &str) -> IamError {
     IamError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."))
+}
+
+/// The customer managed policy `arn` stored under `key`, read inside a transaction.
+fn policy_in(tx: &TxnView<'_>, key: &[u8], arn: &str) -> Result<ManagedPolicyRecord, IamError> {
+    tx.get_record::<ManagedPolicyRecord>(Tree::IamEntities, key)?
+        .filter(|p| p.arn() == arn)
+        .ok_or_else(|| policy_not_found(arn))
 }
 
 fn builtin(name: &str) -> Option<ManagedPolicy> {
@@ -191,11 +184,7 @@ impl Identities {
         validate_name(H::FIELD, name, MAX_ENTITY_NAME)?;
         validate_name("policyName", policy_name, MAX_POLICY_NAME)?;
         check_document(document)?;
-        let key = entity_key(account, H::KIND, name);
-        self.write(|tx| {
-            let mut holder: H = tx
-                .get_record(Tree::IamEntities, &key)?
-                .ok_or_else(|| H::missing(name))?;
+        self.update_holder(account, name, |_, holder: &mut H| {
             holder
                 .inline()
                 .insert(policy_name.to_string(), document.to_string());
@@ -208,8 +197,7 @@ impl Identities {
                     holder.name()
                 )));
             }
-            tx.put_record(Tree::IamEntities, &key, &holder)?;
-            Ok(())
+            Ok(true)
         })
     }
 
@@ -220,9 +208,7 @@ impl Identities {
         name: &str,
         policy_name: &str,
     ) -> Result<(String, String), IamError> {
-        let mut holder: H = self
-            .entity(account, H::KIND, name)?
-            .ok_or_else(|| H::missing(name))?;
+        let mut holder: H = self.holder(account, name)?;
         let document = holder
             .inline()
             .get(policy_name)
@@ -237,16 +223,11 @@ impl Identities {
         name: &str,
         policy_name: &str,
     ) -> Result<(), IamError> {
-        let key = entity_key(account, H::KIND, name);
-        self.write(|tx| {
-            let mut holder: H = tx
-                .get_record(Tree::IamEntities, &key)?
-                .ok_or_else(|| H::missing(name))?;
-            if holder.inline().remove(policy_name).is_none() {
-                return Err(no_such_inline::<H>(policy_name));
+        self.update_holder(account, name, |_, holder: &mut H| {
+            match holder.inline().remove(policy_name) {
+                Some(_) => Ok(true),
+                None => Err(no_such_inline::<H>(policy_name)),
             }
-            tx.put_record(Tree::IamEntities, &key, &holder)?;
-            Ok(())
         })
     }
 
@@ -256,9 +237,7 @@ impl Identities {
         account: &str,
         name: &str,
     ) -> Result<Vec<String>, IamError> {
-        let mut holder: H = self
-            .entity(account, H::KIND, name)?
-            .ok_or_else(|| H::missing(name))?;
+        let mut holder: H = self.holder(account, name)?;
         Ok(holder.inline().keys().cloned().collect())
     }
 
@@ -291,16 +270,11 @@ impl Identities {
             updated_ms: now,
             attachment_count: 0,
         };
-        let key = entity_key(account, EntityKind::Policy, name);
-        self.write(|tx| {
-            if tx.get(Tree::IamEntities, &key)?.is_some() {
-                return Err(IamError::EntityAlreadyExists(format!(
-                    "A policy called {name} already exists. Duplicate names are not allowed."
-                )));
-            }
-            tx.put_record(Tree::IamEntities, &key, &record)?;
-            Ok(())
-        })?;
+        self.insert_entity(
+            &entity_key(account, EntityKind::Policy, name),
+            &record,
+            || format!("A policy called {name} already exists. Duplicate names are not allowed."),
+        )?;
         Ok(record.into())
     }
 
@@ -357,11 +331,7 @@ impl Identities {
         let record = self.own_policy(account, arn)?;
         let key = entity_key(account, EntityKind::Policy, &record.name);
         self.write(|tx| {
-            let record: ManagedPolicyRecord = tx
-                .get_record(Tree::IamEntities, &key)?
-                .filter(|p: &ManagedPolicyRecord| p.arn() == arn)
-                .ok_or_else(|| policy_not_found(arn))?;
-            if record.attachment_count > 0 {
+            if policy_in(tx, &key, arn)?.attachment_count > 0 {
                 return Err(IamError::DeleteConflict(
                     "Cannot delete a policy attached to entities.".into(),
                 ));
@@ -424,13 +394,9 @@ impl Identities {
                 Some(entity_key(account, EntityKind::Policy, &record.name))
             }
         };
-        let key = entity_key(account, H::KIND, name);
-        self.write(|tx| {
-            let mut holder: H = tx
-                .get_record(Tree::IamEntities, &key)?
-                .ok_or_else(|| H::missing(name))?;
+        self.update_holder(account, name, |tx, holder: &mut H| {
             if holder.attached().iter().any(|a| a == arn) {
-                return Ok(());
+                return Ok(false);
             }
             if holder.attached().len() >= MAX_ATTACHED {
                 return Err(IamError::LimitExceeded(format!(
@@ -439,16 +405,12 @@ impl Identities {
                 )));
             }
             if let Some(policy_key) = &own_key {
-                let mut policy: ManagedPolicyRecord = tx
-                    .get_record(Tree::IamEntities, policy_key)?
-                    .filter(|p: &ManagedPolicyRecord| p.arn() == arn)
-                    .ok_or_else(|| policy_not_found(arn))?;
+                let mut policy = policy_in(tx, policy_key, arn)?;
                 policy.attachment_count += 1;
                 tx.put_record(Tree::IamEntities, policy_key, &policy)?;
             }
             holder.attached().push(arn.to_string());
-            tx.put_record(Tree::IamEntities, &key, &holder)?;
-            Ok(())
+            Ok(true)
         })
     }
 
@@ -461,11 +423,7 @@ impl Identities {
         let policy_key = parse_policy_arn(arn)
             .filter(|(owner, _)| *owner == account)
             .map(|(_, policy)| entity_key(account, EntityKind::Policy, policy));
-        let key = entity_key(account, H::KIND, name);
-        self.write(|tx| {
-            let mut holder: H = tx
-                .get_record(Tree::IamEntities, &key)?
-                .ok_or_else(|| H::missing(name))?;
+        self.update_holder(account, name, |tx, holder: &mut H| {
             let before = holder.attached().len();
             holder.attached().retain(|a| a != arn);
             if holder.attached().len() == before {
@@ -481,8 +439,7 @@ impl Identities {
                 policy.attachment_count = policy.attachment_count.saturating_sub(1);
                 tx.put_record(Tree::IamEntities, policy_key, &policy)?;
             }
-            tx.put_record(Tree::IamEntities, &key, &holder)?;
-            Ok(())
+            Ok(true)
         })
     }
 
@@ -492,9 +449,7 @@ impl Identities {
         account: &str,
         name: &str,
     ) -> Result<Vec<String>, IamError> {
-        let mut holder: H = self
-            .entity(account, H::KIND, name)?
-            .ok_or_else(|| H::missing(name))?;
+        let mut holder: H = self.holder(account, name)?;
         Ok(holder.attached().clone())
     }
 }

@@ -1,30 +1,27 @@
 //! The IAM rules over the in-memory metadata engine: conflicts, limits, both sides of every
 //! relation, and that what is written changes what a key authenticates as at once.
 
-use std::sync::Arc;
-
 use super::*;
 use crate::auth::SecretLookup;
+use crate::iam::Principal;
 use crate::iam::model::{GroupRecord, UserRecord};
-use crate::iam::seal::Sealer;
-use crate::iam::{Principal, RootCredentials};
-use crate::meta::Meta;
-use crate::meta::memory::MemoryBackend;
+use crate::iam::store::test_identities as identities;
 
 const ACCOUNT: &str = "000000000001";
 const READ_ONLY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
 
-fn identities() -> Identities {
-    Identities::open(
-        RootCredentials {
-            access_key: "ROOTKEY".into(),
-            secret_key: "root-secret".into(),
-        },
-        Meta::new(Arc::new(MemoryBackend::default())),
-        Sealer::from_key(&[7; 32]),
-    )
-    .expect("open")
+/// Asserts that a call failed with this IAM error code.
+#[track_caller]
+fn assert_fails<T: std::fmt::Debug>(result: Result<T, IamError>, code: &str) {
+    match result {
+        Ok(value) => panic!("expected {code}, got {value:?}"),
+        Err(err) => assert_eq!(err.code(), code, "{err}"),
+    }
+}
+
+fn page(marker: Option<String>, max_items: usize) -> Page {
+    Page { marker, max_items }
 }
 
 fn policies_of(ids: &Identities, key: &str) -> usize {
@@ -67,22 +64,11 @@ fn listing_pages_by_marker_and_filters_by_path() {
         let path = if name < "c" { "/x/" } else { "/" };
         ids.create_user(ACCOUNT, name, Some(path)).expect("create");
     }
-    let page = Page {
-        marker: None,
-        max_items: 2,
-    };
-    let first = ids.list_users(ACCOUNT, "/", &page).expect("list");
+    let first = ids.list_users(ACCOUNT, "/", &page(None, 2)).expect("list");
     let names: Vec<_> = first.items.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(names, ["a", "b"]);
     let second = ids
-        .list_users(
-            ACCOUNT,
-            "/",
-            &Page {
-                marker: first.next_marker.clone(),
-                max_items: 10,
-            },
-        )
+        .list_users(ACCOUNT, "/", &page(first.next_marker.clone(), 10))
         .expect("list");
     let names: Vec<_> = second.items.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(names, ["c", "d", "e"]);
@@ -101,11 +87,9 @@ fn access_keys_are_limited_and_stop_at_once_when_deactivated_or_deleted() {
     assert_eq!(first.user.as_deref(), Some("alice"));
     assert_eq!(ids.secret_key(&first.access_key_id), Some(secret));
     let (second, _) = ids.create_access_key(ACCOUNT, Some("alice")).expect("key");
-    assert_eq!(
-        ids.create_access_key(ACCOUNT, Some("alice"))
-            .expect_err("third")
-            .code(),
-        "LimitExceeded"
+    assert_fails(
+        ids.create_access_key(ACCOUNT, Some("alice")),
+        "LimitExceeded",
     );
     assert_eq!(
         ids.list_access_keys(ACCOUNT, Some("alice"))
@@ -131,17 +115,13 @@ fn access_keys_are_limited_and_stop_at_once_when_deactivated_or_deleted() {
     assert!(ids.secret_key(&first.access_key_id).is_some());
     // A key is only found through its owner.
     ids.create_user(ACCOUNT, "bob", None).expect("create");
-    assert_eq!(
-        ids.delete_access_key(ACCOUNT, Some("bob"), &second.access_key_id)
-            .expect_err("not bob's")
-            .code(),
-        "NoSuchEntity"
+    assert_fails(
+        ids.delete_access_key(ACCOUNT, Some("bob"), &second.access_key_id),
+        "NoSuchEntity",
     );
-    assert_eq!(
-        ids.delete_access_key(ACCOUNT, None, &second.access_key_id)
-            .expect_err("not a root key")
-            .code(),
-        "NoSuchEntity"
+    assert_fails(
+        ids.delete_access_key(ACCOUNT, None, &second.access_key_id),
+        "NoSuchEntity",
     );
     ids.delete_access_key(ACCOUNT, Some("alice"), &second.access_key_id)
         .expect("delete");
@@ -174,11 +154,9 @@ fn root_keys_belong_to_the_account() {
             .len(),
         2
     );
-    assert_eq!(
-        ids.create_access_key(&account.number, None)
-            .expect_err("third")
-            .code(),
-        "LimitExceeded"
+    assert_fails(
+        ids.create_access_key(&account.number, None),
+        "LimitExceeded",
     );
 }
 
@@ -211,10 +189,7 @@ fn delete_user_conflicts_until_nothing_is_left() {
     ids.remove_user_from_group(ACCOUNT, "devs", "alice")
         .expect("remove");
     ids.delete_user(ACCOUNT, "alice").expect("delete");
-    assert_eq!(
-        ids.delete_user(ACCOUNT, "alice").expect_err("gone").code(),
-        "NoSuchEntity"
-    );
+    assert_fails(ids.delete_user(ACCOUNT, "alice"), "NoSuchEntity");
 }
 
 #[test]
@@ -223,11 +198,9 @@ fn group_membership_and_group_policies_follow_the_user() {
     ids.create_user(ACCOUNT, "alice", None).expect("create");
     let (key, _) = ids.create_access_key(ACCOUNT, Some("alice")).expect("key");
     ids.create_group(ACCOUNT, "Devs", None).expect("group");
-    assert_eq!(
-        ids.create_group(ACCOUNT, "devs", None)
-            .expect_err("dup")
-            .code(),
-        "EntityAlreadyExists"
+    assert_fails(
+        ids.create_group(ACCOUNT, "devs", None),
+        "EntityAlreadyExists",
     );
     assert_eq!(policies_of(&ids, &key.access_key_id), 0);
     ids.put_inline_policy::<GroupRecord>(ACCOUNT, "devs", "read", DOC)
@@ -243,27 +216,15 @@ fn group_membership_and_group_policies_follow_the_user() {
         ids.groups_for_user(ACCOUNT, "alice").expect("groups")[0].name,
         "Devs"
     );
-    assert_eq!(
-        ids.delete_group(ACCOUNT, "devs")
-            .expect_err("members")
-            .code(),
-        "DeleteConflict"
-    );
+    assert_fails(ids.delete_group(ACCOUNT, "devs"), "DeleteConflict");
     ids.remove_user_from_group(ACCOUNT, "devs", "alice")
         .expect("remove");
     assert_eq!(policies_of(&ids, &key.access_key_id), 0);
-    assert_eq!(
-        ids.remove_user_from_group(ACCOUNT, "devs", "alice")
-            .expect_err("not a member")
-            .code(),
-        "NoSuchEntity"
+    assert_fails(
+        ids.remove_user_from_group(ACCOUNT, "devs", "alice"),
+        "NoSuchEntity",
     );
-    assert_eq!(
-        ids.delete_group(ACCOUNT, "devs")
-            .expect_err("policy")
-            .code(),
-        "DeleteConflict"
-    );
+    assert_fails(ids.delete_group(ACCOUNT, "devs"), "DeleteConflict");
     ids.delete_inline_policy::<GroupRecord>(ACCOUNT, "devs", "read")
         .expect("delete policy");
     ids.delete_group(ACCOUNT, "devs").expect("delete");
@@ -284,11 +245,9 @@ fn inline_policies_are_validated_and_limited() {
         .expect_err("malformed");
     assert_eq!(err.code(), "MalformedPolicyDocument");
     assert!(!err.to_string().is_empty());
-    assert_eq!(
-        ids.put_inline_policy::<UserRecord>(ACCOUNT, "nobody", "p", DOC)
-            .expect_err("no user")
-            .code(),
-        "NoSuchEntity"
+    assert_fails(
+        ids.put_inline_policy::<UserRecord>(ACCOUNT, "nobody", "p", DOC),
+        "NoSuchEntity",
     );
     // 2,048 characters for all of a user's inline policies together.
     let mut put = Ok(());
@@ -298,16 +257,14 @@ fn inline_policies_are_validated_and_limited() {
             break;
         }
     }
-    assert_eq!(put.expect_err("limit").code(), "LimitExceeded");
+    assert_fails(put, "LimitExceeded");
     let (name, document) = ids
         .get_inline_policy::<UserRecord>(ACCOUNT, "ALICE", "p0")
         .expect("get");
     assert_eq!((name.as_str(), document.as_str()), ("alice", DOC));
-    assert_eq!(
-        ids.get_inline_policy::<UserRecord>(ACCOUNT, "alice", "nope")
-            .expect_err("missing")
-            .code(),
-        "NoSuchEntity"
+    assert_fails(
+        ids.get_inline_policy::<UserRecord>(ACCOUNT, "alice", "nope"),
+        "NoSuchEntity",
     );
 }
 
@@ -320,11 +277,9 @@ fn managed_policies_count_attachments_and_refuse_deletion_while_attached() {
         .create_policy(ACCOUNT, "Read", Some("/team/"), Some("reads"), DOC)
         .expect("create");
     assert_eq!(policy.arn, "arn:aws:iam::000000000001:policy/team/Read");
-    assert_eq!(
-        ids.create_policy(ACCOUNT, "read", None, None, DOC)
-            .expect_err("dup")
-            .code(),
-        "EntityAlreadyExists"
+    assert_fails(
+        ids.create_policy(ACCOUNT, "read", None, None, DOC),
+        "EntityAlreadyExists",
     );
     ids.attach_policy::<UserRecord>(ACCOUNT, "alice", &policy.arn)
         .expect("attach user");
@@ -338,38 +293,24 @@ fn managed_policies_count_attachments_and_refuse_deletion_while_attached() {
             .attachment_count,
         2
     );
-    assert_eq!(
-        ids.delete_policy(ACCOUNT, &policy.arn)
-            .expect_err("attached")
-            .code(),
-        "DeleteConflict"
-    );
+    assert_fails(ids.delete_policy(ACCOUNT, &policy.arn), "DeleteConflict");
     // Another account neither sees nor attaches it.
     ids.create_user("000000000002", "carol", None)
         .expect("user");
-    assert_eq!(
-        ids.attach_policy::<UserRecord>("000000000002", "carol", &policy.arn)
-            .expect_err("foreign")
-            .code(),
-        "NoSuchEntity"
+    assert_fails(
+        ids.attach_policy::<UserRecord>("000000000002", "carol", &policy.arn),
+        "NoSuchEntity",
     );
     ids.detach_policy::<UserRecord>(ACCOUNT, "alice", &policy.arn)
         .expect("detach");
     ids.detach_policy::<GroupRecord>(ACCOUNT, "devs", &policy.arn)
         .expect("detach");
-    assert_eq!(
-        ids.detach_policy::<GroupRecord>(ACCOUNT, "devs", &policy.arn)
-            .expect_err("not attached")
-            .code(),
-        "NoSuchEntity"
+    assert_fails(
+        ids.detach_policy::<GroupRecord>(ACCOUNT, "devs", &policy.arn),
+        "NoSuchEntity",
     );
     ids.delete_policy(ACCOUNT, &policy.arn).expect("delete");
-    assert_eq!(
-        ids.get_policy(ACCOUNT, &policy.arn)
-            .expect_err("gone")
-            .code(),
-        "NoSuchEntity"
-    );
+    assert_fails(ids.get_policy(ACCOUNT, &policy.arn), "NoSuchEntity");
 }
 
 #[test]
@@ -401,16 +342,7 @@ fn list_policies_by_scope_with_built_in_attachment_counts() {
     assert_eq!(names(PolicyScope::Aws, false).len(), 3);
     assert_eq!(names(PolicyScope::All, true), ["AmazonS3ReadOnlyAccess"]);
     let first = ids
-        .list_policies(
-            ACCOUNT,
-            PolicyScope::All,
-            false,
-            "/",
-            &Page {
-                marker: None,
-                max_items: 3,
-            },
-        )
+        .list_policies(ACCOUNT, PolicyScope::All, false, "/", &page(None, 3))
         .expect("page");
     let rest = ids
         .list_policies(
@@ -418,10 +350,7 @@ fn list_policies_by_scope_with_built_in_attachment_counts() {
             PolicyScope::All,
             false,
             "/",
-            &Page {
-                marker: first.next_marker,
-                max_items: 3,
-            },
+            &page(first.next_marker, 3),
         )
         .expect("page");
     assert_eq!(rest.items.len(), 1);
@@ -437,22 +366,10 @@ fn list_policies_by_scope_with_built_in_attachment_counts() {
 #[test]
 fn paginate_resumes_after_the_marker() {
     let items: Vec<(String, u32)> = (0..5).map(|i| (format!("k{i}"), i)).collect();
-    let page = paginate(
-        items.clone(),
-        &Page {
-            marker: None,
-            max_items: 2,
-        },
-    );
-    assert_eq!(page.items, [0, 1]);
-    assert_eq!(page.next_marker.as_deref(), Some("k1"));
-    let page = paginate(
-        items,
-        &Page {
-            marker: Some("k1".into()),
-            max_items: 3,
-        },
-    );
-    assert_eq!(page.items, [2, 3, 4]);
-    assert_eq!(page.next_marker, None);
+    let first = paginate(items.clone(), &page(None, 2));
+    assert_eq!(first.items, [0, 1]);
+    assert_eq!(first.next_marker.as_deref(), Some("k1"));
+    let rest = paginate(items, &page(Some("k1".into()), 3));
+    assert_eq!(rest.items, [2, 3, 4]);
+    assert_eq!(rest.next_marker, None);
 }

@@ -15,6 +15,7 @@
 use axum::response::Response;
 use http::StatusCode;
 
+use super::ownership::update_access;
 use super::versioning::selector;
 use super::{empty_response, xml_response};
 use crate::http::AppState;
@@ -356,19 +357,17 @@ pub async fn put_bucket_acl(
     let name = request.bucket()?;
     app.store.bucket(name)?;
     let source = requested_acl(app, request, body).await?;
-    app.store
-        .update_bucket_access(name, |record, access| {
-            let acl = source.acl_for(&record.owner, &record.owner)?;
-            check_settable(record, &acl)?;
-            // Accepted under BucketOwnerEnforced only as the owner's FULL_CONTROL: nothing
-            // changes, and the ACL stored from before comes back if ACLs are enabled again.
-            if record.ownership() != ObjectOwnership::BucketOwnerEnforced {
-                access.acl = acl.into_stored();
-            }
-            Ok::<(), S3Error>(())
-        })
-        .await??;
-    Ok(empty_response(StatusCode::OK))
+    update_access(app, name, StatusCode::OK, |record, access| {
+        let acl = source.acl_for(&record.owner, &record.owner)?;
+        check_settable(record, &acl)?;
+        // Accepted under BucketOwnerEnforced only as the owner's FULL_CONTROL: nothing
+        // changes, and the ACL stored from before comes back if ACLs are enabled again.
+        if record.ownership() != ObjectOwnership::BucketOwnerEnforced {
+            access.acl = acl.into_stored();
+        }
+        Ok(())
+    })
+    .await
 }
 
 pub async fn get_object_acl(app: &AppState, request: &S3Request) -> S3Result<Response> {

@@ -15,6 +15,7 @@ use super::acl::header_acl;
 use super::{empty_response, xml_response};
 use crate::config::BucketDefaults;
 use crate::http::AppState;
+use crate::meta::model::BucketRecord;
 use crate::policy::acl::{ObjectOwnership, PublicAccessBlock};
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request, read_small_body};
@@ -79,6 +80,45 @@ pub(crate) fn create_bucket_access(
     })
 }
 
+/// Change the access settings of `bucket` in one store transaction (`change` sees the record
+/// there and edits the settings, or refuses and nothing is written), then answer `status`.
+pub(super) async fn update_access(
+    app: &AppState,
+    bucket: &str,
+    status: StatusCode,
+    change: impl Fn(&BucketRecord, &mut BucketAccess) -> S3Result<()>,
+) -> S3Result<Response> {
+    app.store.update_bucket_access(bucket, change).await??;
+    Ok(empty_response(status))
+}
+
+/// The bucket a Put… of one setting names (checked to exist before the body is read) and the
+/// setting its body holds.
+async fn requested_setting<'r, T>(
+    app: &AppState,
+    request: &'r S3Request,
+    body: &mut RequestBody,
+    parse: impl FnOnce(&[u8]) -> S3Result<T>,
+) -> S3Result<(&'r str, T)> {
+    let name = request.bucket()?;
+    app.store.bucket(name)?;
+    Ok((name, parse(&read_small_body(body, MAX_CONFIG_BODY).await?)?))
+}
+
+/// A Delete… of one setting: `clear` removes it from the bucket's settings.
+async fn clear_setting(
+    app: &AppState,
+    request: &S3Request,
+    clear: impl Fn(&mut BucketAccess),
+) -> S3Result<Response> {
+    let name = request.bucket()?;
+    update_access(app, name, StatusCode::NO_CONTENT, |_, access| {
+        clear(access);
+        Ok(())
+    })
+    .await
+}
+
 pub async fn get_ownership_controls(app: &AppState, request: &S3Request) -> S3Result<Response> {
     let bucket = app.store.bucket(request.bucket()?)?;
     let Some(ownership) = bucket.ownership else {
@@ -119,36 +159,26 @@ pub async fn put_ownership_controls(
     request: &S3Request,
     body: &mut RequestBody,
 ) -> S3Result<Response> {
-    let name = request.bucket()?;
-    app.store.bucket(name)?;
-    let ownership = parse_ownership_controls(&read_small_body(body, MAX_CONFIG_BODY).await?)?;
-    app.store
-        .update_bucket_access(name, |record, access| {
-            // ACLs cannot be disabled while the bucket ACL grants anyone but the owner: AWS
-            // makes the owner remove those grants first, so no access silently disappears.
-            if ownership == ObjectOwnership::BucketOwnerEnforced
-                && record
-                    .acl
-                    .as_ref()
-                    .is_some_and(|acl| acl.grants_others(&record.owner))
-            {
-                return Err(invalid_acl_with_ownership());
-            }
-            access.ownership = Some(ownership);
-            Ok(())
-        })
-        .await??;
-    Ok(empty_response(StatusCode::OK))
+    let (name, ownership) = requested_setting(app, request, body, parse_ownership_controls).await?;
+    update_access(app, name, StatusCode::OK, |record, access| {
+        // ACLs cannot be disabled while the bucket ACL grants anyone but the owner: AWS
+        // makes the owner remove those grants first, so no access silently disappears.
+        if ownership == ObjectOwnership::BucketOwnerEnforced
+            && record
+                .acl
+                .as_ref()
+                .is_some_and(|acl| acl.grants_others(&record.owner))
+        {
+            return Err(invalid_acl_with_ownership());
+        }
+        access.ownership = Some(ownership);
+        Ok(())
+    })
+    .await
 }
 
 pub async fn delete_ownership_controls(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    app.store
-        .update_bucket_access(request.bucket()?, |_, access| {
-            access.ownership = None;
-            Ok::<(), S3Error>(())
-        })
-        .await??;
-    Ok(empty_response(StatusCode::NO_CONTENT))
+    clear_setting(app, request, |access| access.ownership = None).await
 }
 
 fn no_public_access_block(bucket: &str) -> S3Error {
@@ -204,26 +234,16 @@ pub async fn put_public_access_block(
     request: &S3Request,
     body: &mut RequestBody,
 ) -> S3Result<Response> {
-    let name = request.bucket()?;
-    app.store.bucket(name)?;
-    let block = parse_public_access_block(&read_small_body(body, MAX_CONFIG_BODY).await?)?;
-    app.store
-        .update_bucket_access(name, |_, access| {
-            access.public_access_block = Some(block);
-            Ok::<(), S3Error>(())
-        })
-        .await??;
-    Ok(empty_response(StatusCode::OK))
+    let (name, block) = requested_setting(app, request, body, parse_public_access_block).await?;
+    update_access(app, name, StatusCode::OK, |_, access| {
+        access.public_access_block = Some(block);
+        Ok(())
+    })
+    .await
 }
 
 pub async fn delete_public_access_block(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    app.store
-        .update_bucket_access(request.bucket()?, |_, access| {
-            access.public_access_block = None;
-            Ok::<(), S3Error>(())
-        })
-        .await??;
-    Ok(empty_response(StatusCode::NO_CONTENT))
+    clear_setting(app, request, |access| access.public_access_block = None).await
 }
 
 #[cfg(test)]
