@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use common::{TestServer, pattern};
 
 /// Every shard file under the data dir's AZ `blobs/` directories.
@@ -79,45 +78,12 @@ async fn write_fixture(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, Ve
         objects.push((key, data));
     }
     let parts = [pattern(5 * 1024 * 1024, 7), pattern(700 * 1024, 8)];
-    let upload = s3
-        .create_multipart_upload()
-        .bucket(bucket)
-        .key("multi")
-        .send()
-        .await
-        .expect("create upload");
-    let upload_id = upload.upload_id().expect("id");
-    let mut completed = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        let out = s3
-            .upload_part()
-            .bucket(bucket)
-            .key("multi")
-            .upload_id(upload_id)
-            .part_number(i as i32 + 1)
-            .body(ByteStream::from(part.clone()))
-            .send()
-            .await
-            .expect("part");
-        completed.push(
-            CompletedPart::builder()
-                .part_number(i as i32 + 1)
-                .e_tag(out.e_tag().expect("etag"))
-                .build(),
-        );
-    }
-    s3.complete_multipart_upload()
-        .bucket(bucket)
-        .key("multi")
-        .upload_id(upload_id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .set_parts(Some(completed))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("complete");
+    common::multipart_upload(
+        s3,
+        s3.create_multipart_upload().bucket(bucket).key("multi"),
+        &parts,
+    )
+    .await;
     objects.push(("multi".to_string(), parts.concat()));
     objects
 }
