@@ -398,6 +398,7 @@ fn object_version(i: u64) -> ObjectVersion {
             user_meta: vec![("camera".to_string(), "Pixel 8".to_string())],
             tags: Vec::new(),
             acl: None,
+            website_redirect: None,
         },
         data: ObjectData::Blob(BlobRef {
             id: BlobId(id),
@@ -513,6 +514,8 @@ fn fill() -> MetaFixture {
                 deleting: false,
                 tags: None,
                 policy_revision: None,
+                cors_revision: None,
+                website_revision: None,
                 acl: None,
                 ownership: None,
                 public_access_block: None,

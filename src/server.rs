@@ -92,6 +92,7 @@ pub async fn run(config: Config) -> Result<(), String> {
             Sealer::load_or_create(&config.data_dir)?,
         )?,
         bucket_policies: Default::default(),
+        bucket_cors: Default::default(),
         region: config.region.clone(),
         domain: config.domain.clone(),
         secure: tls.is_some(),

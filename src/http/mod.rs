@@ -21,6 +21,8 @@ pub struct AppState {
     pub identities: Identities,
     /// Parsed bucket policies (`policy::BucketPolicies`).
     pub bucket_policies: crate::policy::BucketPolicies,
+    /// Parsed bucket CORS configurations (`s3::cors::BucketCors`).
+    pub bucket_cors: crate::s3::cors::BucketCors,
     pub region: String,
     pub domain: Option<String>,
     /// Whether this listener is TLS (feeds `aws:SecureTransport`).
@@ -43,6 +45,11 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
     let is_head = request.method() == Method::HEAD;
     // IAM and STS share the endpoint: `POST /` signed for service `iam` or `sts`.
     let iam = crate::iam::api::service_of(&request, app.domain.as_deref());
+    // Only requests with an `Origin` header pay for CORS: the rest skip it entirely.
+    let cross_origin = match iam {
+        None => crate::s3::ops::cors::CrossOrigin::of(&request),
+        Some(_) => None,
+    };
     let mut response = match iam {
         Some(service) => {
             crate::iam::api::dispatch(app.clone(), request, &request_id, service).await
@@ -55,6 +62,9 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
             }
         },
     };
+    if let Some(cross_origin) = cross_origin {
+        cross_origin.decorate(&app, &mut response);
+    }
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert("x-amz-request-id", value.clone());

@@ -42,6 +42,14 @@ pub struct BucketRecord {
     /// parsed policy know when to reload.
     #[serde(default)]
     pub policy_revision: Option<u64>,
+    /// Revision of the CORS configuration stored in `Tree::BucketConfigs` (PutBucketCors);
+    /// None = none configured. Caches of the parsed configuration reload when it changes.
+    #[serde(default)]
+    pub cors_revision: Option<u64>,
+    /// Revision of the website configuration stored in `Tree::BucketConfigs` (PutBucketWebsite);
+    /// None = none configured.
+    #[serde(default)]
+    pub website_revision: Option<u64>,
     /// The bucket ACL; None = the default (the owner's FULL_CONTROL).
     #[serde(default)]
     pub acl: Option<Acl>,
@@ -92,6 +100,9 @@ pub struct ObjectAttributes {
     /// The object ACL; None = the default (the owner's FULL_CONTROL).
     #[serde(default)]
     pub acl: Option<Acl>,
+    /// `x-amz-website-redirect-location`, validated on upload, returned on GET/HEAD.
+    #[serde(default)]
+    pub website_redirect: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -36,7 +36,8 @@ fn status_of(code: &str) -> StatusCode {
         | "RequestTimeTooSkewed"
         | "AllAccessDisabled"
         | "InvalidObjectState"
-        | "RequestExpired" => S::FORBIDDEN,
+        | "RequestExpired"
+        | "AccessForbidden" => S::FORBIDDEN,
         "NoSuchBucket"
         | "NoSuchKey"
         | "NoSuchUpload"
@@ -99,7 +100,8 @@ fn status_of(code: &str) -> StatusCode {
         | "MalformedACLError"
         | "AccessControlListNotSupported"
         | "InvalidBucketAclWithObjectOwnership"
-        | "UnresolvableGrantByEmailAddress" => S::BAD_REQUEST,
+        | "UnresolvableGrantByEmailAddress"
+        | "BadRequest" => S::BAD_REQUEST,
         "NotImplemented" => S::NOT_IMPLEMENTED,
         "ServiceUnavailable" => S::SERVICE_UNAVAILABLE,
         "SlowDown" => S::SERVICE_UNAVAILABLE,

@@ -9,11 +9,13 @@
 //! 4. `ops::*` — parse the typed input, call the store, render the response. The body reaches
 //!    the operation wrapped by `auth::verify_body`, so bytes are verified while they stream.
 
+pub mod cors;
 pub mod error;
 pub mod ops;
 pub mod policy_context;
 pub mod request;
 pub mod route;
+pub mod website;
 pub mod xml;
 
 use std::time::SystemTime;
@@ -90,9 +92,12 @@ pub async fn dispatch(app: &AppState, request: Request, request_id: &str) -> S3R
     };
     // A browser POST carries its credentials in the form: PostObject authenticates and
     // authorizes itself once it has read the form fields. DeleteObjects authorizes each key.
+    // A CORS preflight carries no credentials: the bucket's CORS configuration decides.
     if !matches!(
         s3_request.operation,
-        route::Operation::PostObject | route::Operation::DeleteObjects
+        route::Operation::PostObject
+            | route::Operation::DeleteObjects
+            | route::Operation::CorsPreflight
     ) {
         let action = s3_request
             .operation

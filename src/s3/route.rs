@@ -63,7 +63,14 @@ pub enum Operation {
     DeleteBucketPolicy,
     GetBucketPolicyStatus,
     GetBucketCors,
+    PutBucketCors,
+    DeleteBucketCors,
+    /// `OPTIONS` on a bucket or object: a browser's CORS preflight. It carries no credentials,
+    /// so `dispatch` does not authorize it; the bucket's CORS configuration decides.
+    CorsPreflight,
     GetBucketWebsite,
+    PutBucketWebsite,
+    DeleteBucketWebsite,
     GetBucketLifecycle,
     GetBucketEncryption,
     /// A bucket or object sub-resource S3 has and strata does not have yet (answered 501).
@@ -132,7 +139,13 @@ impl Operation {
             DeleteBucketPolicy => "s3:DeleteBucketPolicy",
             GetBucketPolicyStatus => "s3:GetBucketPolicyStatus",
             GetBucketCors => "s3:GetBucketCORS",
+            // AWS has no DeleteBucketCORS action: deleting is putting.
+            PutBucketCors | DeleteBucketCors => "s3:PutBucketCORS",
+            // Not an IAM action: preflights are never authorized (for logs only).
+            CorsPreflight => "s3:PreflightCORS",
             GetBucketWebsite => "s3:GetBucketWebsite",
+            PutBucketWebsite => "s3:PutBucketWebsite",
+            DeleteBucketWebsite => "s3:DeleteBucketWebsite",
             GetBucketLifecycle => "s3:GetLifecycleConfiguration",
             GetBucketEncryption => "s3:GetEncryptionConfiguration",
             NotImplemented(_) => "s3:Unknown",
@@ -190,7 +203,11 @@ const BUCKET_ROUTES: &[(Method, &str, Operation)] = &[
         Operation::GetBucketPolicyStatus,
     ),
     (Method::GET, "cors", Operation::GetBucketCors),
+    (Method::PUT, "cors", Operation::PutBucketCors),
+    (Method::DELETE, "cors", Operation::DeleteBucketCors),
     (Method::GET, "website", Operation::GetBucketWebsite),
+    (Method::PUT, "website", Operation::PutBucketWebsite),
+    (Method::DELETE, "website", Operation::DeleteBucketWebsite),
     (Method::GET, "lifecycle", Operation::GetBucketLifecycle),
     (Method::GET, "encryption", Operation::GetBucketEncryption),
 ];
@@ -212,7 +229,6 @@ const BUCKET_SUBRESOURCES: &[&str] = &[
     "accelerate",
     "acl",
     "analytics",
-    "cors",
     "encryption",
     "intelligent-tiering",
     "inventory",
@@ -230,7 +246,6 @@ const BUCKET_SUBRESOURCES: &[&str] = &[
     "tagging",
     "versioning",
     "versions",
-    "website",
 ];
 
 const OBJECT_SUBRESOURCES: &[&str] = &[
@@ -268,6 +283,10 @@ pub fn resolve(input: &RouteInput<'_>) -> Result<Operation, S3Error> {
             _ => Err(S3Error::method_not_allowed(method.as_str(), "SERVICE")),
         };
     };
+    // S3 answers OPTIONS on any bucket or object URL as a CORS preflight, whatever the query.
+    if *method == Method::OPTIONS {
+        return Ok(CorsPreflight);
+    }
     match input.key {
         None => {
             if let Some((_, _, op)) = BUCKET_ROUTES
@@ -441,7 +460,15 @@ mod tests {
             ("PUT /b?publicAccessBlock", Ok(PutPublicAccessBlock)),
             ("DELETE /b?publicAccessBlock", Ok(DeletePublicAccessBlock)),
             ("GET /b?cors", Ok(GetBucketCors)),
+            ("PUT /b?cors", Ok(PutBucketCors)),
+            ("DELETE /b?cors", Ok(DeleteBucketCors)),
+            ("OPTIONS /b", Ok(CorsPreflight)),
+            ("OPTIONS /b/k", Ok(CorsPreflight)),
+            ("OPTIONS /b/k?uploads", Ok(CorsPreflight)),
+            ("OPTIONS /", Err("MethodNotAllowed")),
             ("GET /b?website", Ok(GetBucketWebsite)),
+            ("PUT /b?website", Ok(PutBucketWebsite)),
+            ("DELETE /b?website", Ok(DeleteBucketWebsite)),
             ("GET /b?lifecycle", Ok(GetBucketLifecycle)),
             ("GET /b?encryption", Ok(GetBucketEncryption)),
             ("GET /b?tagging", Ok(GetBucketTagging)),

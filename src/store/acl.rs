@@ -144,6 +144,8 @@ mod tests {
             deleting: false,
             tags: None,
             policy_revision: None,
+            cors_revision: None,
+            website_revision: None,
             acl: None,
             ownership: None,
             public_access_block: None,

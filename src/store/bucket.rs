@@ -37,6 +37,8 @@ impl Store {
             deleting: false,
             tags: None,
             policy_revision: None,
+            cors_revision: None,
+            website_revision: None,
             acl: access.acl,
             ownership: access.ownership,
             public_access_block: access.public_access_block,
@@ -171,6 +173,14 @@ impl Store {
         self.meta.transact(|tx| {
             super::usage::forget_bucket(tx, name)?;
             tx.delete(Tree::BucketConfigs, &keys::bucket_config(name, POLICY))?;
+            tx.delete(
+                Tree::BucketConfigs,
+                &keys::bucket_config(name, super::cors::CORS),
+            )?;
+            tx.delete(
+                Tree::BucketConfigs,
+                &keys::bucket_config(name, super::website::WEBSITE),
+            )?;
             tx.delete(Tree::Buckets, name.as_bytes())
                 .map_err(StoreError::from)
         })?;

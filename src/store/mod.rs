@@ -13,6 +13,7 @@
 
 pub mod acl;
 pub mod bucket;
+pub mod cors;
 pub mod gc;
 mod group_commit;
 mod hashing;
@@ -23,6 +24,7 @@ pub mod object;
 mod readers;
 pub mod usage;
 pub mod versions;
+pub mod website;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};

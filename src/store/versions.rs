@@ -462,6 +462,7 @@ fn delete_marker(owner: &str) -> ObjectVersion {
             user_meta: Vec::new(),
             tags: Vec::new(),
             acl: None,
+            website_redirect: None,
         },
         data: ObjectData::Inline,
         checksum: None,

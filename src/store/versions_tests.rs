@@ -48,6 +48,7 @@ fn attrs() -> ObjectAttributes {
         user_meta: Vec::new(),
         tags: Vec::new(),
         acl: None,
+        website_redirect: None,
     }
 }
 

@@ -485,6 +485,8 @@ mod tests {
             deleting: false,
             tags: None,
             policy_revision: None,
+            cors_revision: None,
+            website_revision: None,
             acl: None,
             ownership,
             public_access_block: block.then(crate::policy::acl::PublicAccessBlock::all),

@@ -17,14 +17,6 @@ pub async fn not_configured(
 ) -> S3Result<Response> {
     let bucket = app.store.bucket(request.bucket()?)?;
     let (code, message) = match what {
-        Unconfigured::Cors => (
-            "NoSuchCORSConfiguration",
-            "The CORS configuration does not exist",
-        ),
-        Unconfigured::Website => (
-            "NoSuchWebsiteConfiguration",
-            "The specified bucket does not have a website configuration",
-        ),
         Unconfigured::Lifecycle => (
             "NoSuchLifecycleConfiguration",
             "The lifecycle configuration does not exist",
@@ -39,8 +31,6 @@ pub async fn not_configured(
 
 #[derive(Debug, Clone, Copy)]
 pub enum Unconfigured {
-    Cors,
-    Website,
     Lifecycle,
     Encryption,
 }

@@ -7,6 +7,7 @@ mod bucket;
 mod bucket_config;
 mod bucket_policy;
 mod checksums;
+pub(crate) mod cors;
 mod list;
 mod multipart;
 mod object;
@@ -14,6 +15,7 @@ mod ownership;
 mod post_object;
 mod tagging;
 mod versioning;
+mod website;
 
 use axum::body::Body;
 use axum::response::Response;
@@ -78,10 +80,13 @@ pub async fn execute(
         PutBucketPolicy => bucket_policy::put_bucket_policy(app, request, body).await,
         DeleteBucketPolicy => bucket_policy::delete_bucket_policy(app, request).await,
         GetBucketPolicyStatus => bucket_policy::get_bucket_policy_status(app, request).await,
-        GetBucketCors => bucket_config::not_configured(app, request, Unconfigured::Cors).await,
-        GetBucketWebsite => {
-            bucket_config::not_configured(app, request, Unconfigured::Website).await
-        }
+        GetBucketCors => cors::get_bucket_cors(app, request).await,
+        PutBucketCors => cors::put_bucket_cors(app, request, body).await,
+        DeleteBucketCors => cors::delete_bucket_cors(app, request).await,
+        CorsPreflight => cors::preflight(app, request).await,
+        GetBucketWebsite => website::get_bucket_website(app, request).await,
+        PutBucketWebsite => website::put_bucket_website(app, request, body).await,
+        DeleteBucketWebsite => website::delete_bucket_website(app, request).await,
         GetBucketLifecycle => {
             bucket_config::not_configured(app, request, Unconfigured::Lifecycle).await
         }

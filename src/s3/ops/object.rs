@@ -65,7 +65,33 @@ pub(crate) fn object_attributes(app: &AppState, request: &S3Request) -> S3Result
         user_meta: user_metadata(request)?,
         tags: super::tagging::header_tags(request)?,
         acl,
+        website_redirect: website_redirect(request.header("x-amz-website-redirect-location"))?,
     })
+}
+
+/// AWS's limit on `x-amz-website-redirect-location`.
+const MAX_WEBSITE_REDIRECT: usize = 2 * 1024;
+
+/// `x-amz-website-redirect-location` (or the POST form field of that name), as AWS accepts it:
+/// an absolute path or an http(s) URL, at most 2 KiB.
+pub(crate) fn website_redirect(value: Option<&str>) -> S3Result<Option<String>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    if !["/", "http://", "https://"]
+        .iter()
+        .any(|prefix| value.starts_with(prefix))
+    {
+        return Err(S3Error::invalid_argument(
+            "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.",
+        ));
+    }
+    if value.len() > MAX_WEBSITE_REDIRECT {
+        return Err(S3Error::invalid_argument(
+            "The length of website redirect location you specified exceeds the maximum allowed length of 2K.",
+        ));
+    }
+    Ok(Some(value.to_string()))
 }
 
 fn content_headers(request: &S3Request) -> ContentHeaders {
@@ -366,6 +392,9 @@ fn object_headers(response: &mut Response, version: &ObjectVersion) {
         &http_date(version.last_modified_ms),
     );
     set_header(response, "accept-ranges", "bytes");
+    if let Some(location) = &version.attrs.website_redirect {
+        set_header(response, "x-amz-website-redirect-location", location);
+    }
     if !version.attrs.tags.is_empty() {
         set_header(
             response,

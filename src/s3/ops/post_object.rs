@@ -157,6 +157,10 @@ pub async fn post_object(
             .collect(),
         tags: Vec::new(),
         acl,
+        website_redirect: super::object::website_redirect(field(
+            &fields,
+            "x-amz-website-redirect-location",
+        ))?,
     };
 
     // Count the file as it streams: over the policy's maximum fails at once, under its minimum

@@ -1,0 +1,507 @@
+//! The bucket website configuration API against the real binary, asserting what Amazon S3 does:
+//! Put/Get/DeleteBucketWebsite round trips through aws-sdk-s3 (index + error document,
+//! redirect-all, routing rules), the validation errors of PutBucketWebsite (raw signed PUTs,
+//! status + code), `x-amz-website-redirect-location` on uploads, and the aws CLI's
+//! `aws s3 website`. Serving pages from the website endpoint is not part of this file.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    Condition, ErrorDocument, IndexDocument, Protocol, Redirect, RedirectAllRequestsTo,
+    RoutingRule, WebsiteConfiguration,
+};
+use common::{
+    TestServer, assert_raw_error, assert_sdk_error, server_with_bucket, signed_exchange, xml_value,
+};
+
+const BUCKET: &str = "site";
+
+fn index_document(suffix: &str) -> IndexDocument {
+    IndexDocument::builder()
+        .suffix(suffix)
+        .build()
+        .expect("index document")
+}
+
+/// A raw PutBucketWebsite with `inner` inside `<WebsiteConfiguration>`.
+fn put_raw(server: &TestServer, inner: &str) -> common::RawResponse {
+    let body = format!(
+        "<WebsiteConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">{inner}</WebsiteConfiguration>"
+    );
+    signed_exchange(
+        server,
+        "PUT",
+        &format!("/{BUCKET}?website"),
+        &[],
+        body.as_bytes(),
+    )
+}
+
+#[tokio::test]
+async fn index_and_error_documents_round_trip() {
+    let (_server, s3) = server_with_bucket(BUCKET).await;
+    s3.put_bucket_website()
+        .bucket(BUCKET)
+        .website_configuration(
+            WebsiteConfiguration::builder()
+                .index_document(index_document("index.html"))
+                .error_document(
+                    ErrorDocument::builder()
+                        .key("errors/404.html")
+                        .build()
+                        .expect("error document"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("put website");
+    let got = s3
+        .get_bucket_website()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("get website");
+    assert_eq!(got.index_document().map(|i| i.suffix()), Some("index.html"));
+    assert_eq!(
+        got.error_document().map(|e| e.key()),
+        Some("errors/404.html")
+    );
+    assert!(got.redirect_all_requests_to().is_none());
+    assert!(got.routing_rules().is_empty());
+}
+
+#[tokio::test]
+async fn redirect_all_requests_round_trips() {
+    let (_server, s3) = server_with_bucket(BUCKET).await;
+    s3.put_bucket_website()
+        .bucket(BUCKET)
+        .website_configuration(
+            WebsiteConfiguration::builder()
+                .redirect_all_requests_to(
+                    RedirectAllRequestsTo::builder()
+                        .host_name("www.example.com")
+                        .protocol(Protocol::Https)
+                        .build()
+                        .expect("redirect all"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("put website");
+    let got = s3
+        .get_bucket_website()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("get website");
+    let redirect = got.redirect_all_requests_to().expect("redirect all");
+    assert_eq!(redirect.host_name(), "www.example.com");
+    assert_eq!(redirect.protocol(), Some(&Protocol::Https));
+    assert!(got.index_document().is_none());
+}
+
+#[tokio::test]
+async fn routing_rules_round_trip_every_field() {
+    let (_server, s3) = server_with_bucket(BUCKET).await;
+    let prefix_rule = RoutingRule::builder()
+        .condition(
+            Condition::builder()
+                .key_prefix_equals("docs/")
+                .http_error_code_returned_equals("404")
+                .build(),
+        )
+        .redirect(
+            Redirect::builder()
+                .protocol(Protocol::Http)
+                .host_name("docs.example.com")
+                .replace_key_prefix_with("documents/")
+                .http_redirect_code("302")
+                .build(),
+        )
+        .build();
+    let key_rule = RoutingRule::builder()
+        .condition(Condition::builder().key_prefix_equals("old.html").build())
+        .redirect(Redirect::builder().replace_key_with("new.html").build())
+        .build();
+    s3.put_bucket_website()
+        .bucket(BUCKET)
+        .website_configuration(
+            WebsiteConfiguration::builder()
+                .index_document(index_document("index.html"))
+                .routing_rules(prefix_rule.clone())
+                .routing_rules(key_rule.clone())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("put website");
+    let got = s3
+        .get_bucket_website()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("get website");
+    assert_eq!(got.routing_rules(), &[prefix_rule, key_rule]);
+}
+
+#[tokio::test]
+async fn delete_then_get_is_no_such_website_configuration() {
+    let (server, s3) = server_with_bucket(BUCKET).await;
+    let err = s3
+        .get_bucket_website()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect_err("no website yet");
+    assert_sdk_error(&err, 404, "NoSuchWebsiteConfiguration");
+
+    let put = put_raw(
+        &server,
+        "<IndexDocument><Suffix>index.html</Suffix></IndexDocument>",
+    );
+    assert_eq!(put.status, 200, "{}", put.body_text());
+    let deleted = signed_exchange(&server, "DELETE", &format!("/{BUCKET}?website"), &[], b"");
+    assert_eq!(deleted.status, 204, "{}", deleted.body_text());
+
+    let gone = signed_exchange(&server, "GET", &format!("/{BUCKET}?website"), &[], b"");
+    assert_raw_error(&gone, 404, "NoSuchWebsiteConfiguration");
+    assert_eq!(
+        xml_value(&gone.body_text(), "BucketName").as_deref(),
+        Some(BUCKET)
+    );
+}
+
+#[tokio::test]
+async fn get_returns_aws_xml_shape() {
+    let (server, _s3) = server_with_bucket(BUCKET).await;
+    let put = put_raw(
+        &server,
+        "<IndexDocument><Suffix>index.html</Suffix></IndexDocument><RoutingRules><RoutingRule><Redirect><ReplaceKeyWith>x.html</ReplaceKeyWith><HostName>h</HostName></Redirect><Condition><KeyPrefixEquals>a</KeyPrefixEquals></Condition></RoutingRule></RoutingRules>",
+    );
+    assert_eq!(put.status, 200, "{}", put.body_text());
+    let got = signed_exchange(&server, "GET", &format!("/{BUCKET}?website"), &[], b"");
+    assert_eq!(got.status, 200);
+    let body = got.body_text();
+    assert!(
+        body.contains("<WebsiteConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><IndexDocument><Suffix>index.html</Suffix></IndexDocument><RoutingRules><RoutingRule><Condition><KeyPrefixEquals>a</KeyPrefixEquals></Condition><Redirect><HostName>h</HostName><ReplaceKeyWith>x.html</ReplaceKeyWith></Redirect></RoutingRule></RoutingRules></WebsiteConfiguration>"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_configurations_are_refused_as_on_aws() {
+    let (server, _s3) = server_with_bucket(BUCKET).await;
+    let index = "<IndexDocument><Suffix>index.html</Suffix></IndexDocument>";
+    let rule = |inner: &str| {
+        format!("{index}<RoutingRules><RoutingRule>{inner}</RoutingRule></RoutingRules>")
+    };
+    let too_many = format!(
+        "{index}<RoutingRules>{}</RoutingRules>",
+        "<RoutingRule><Redirect><HostName>h</HostName></Redirect></RoutingRule>".repeat(51)
+    );
+    let table: Vec<(String, &str)> = vec![
+        (String::new(), "InvalidArgument"),
+        (
+            format!(
+                "{index}<RedirectAllRequestsTo><HostName>h</HostName></RedirectAllRequestsTo>"
+            ),
+            "InvalidArgument",
+        ),
+        (
+            "<IndexDocument><Suffix></Suffix></IndexDocument>".into(),
+            "InvalidArgument",
+        ),
+        (
+            "<IndexDocument><Suffix>a/index.html</Suffix></IndexDocument>".into(),
+            "InvalidArgument",
+        ),
+        (
+            "<RedirectAllRequestsTo><HostName>h</HostName><Protocol>ftp</Protocol></RedirectAllRequestsTo>".into(),
+            "InvalidArgument",
+        ),
+        (too_many, "InvalidArgument"),
+        (
+            rule("<Condition><HttpErrorCodeReturnedEquals>200</HttpErrorCodeReturnedEquals></Condition><Redirect><HostName>h</HostName></Redirect>"),
+            "InvalidArgument",
+        ),
+        (
+            rule("<Redirect><HttpRedirectCode>200</HttpRedirectCode></Redirect>"),
+            "InvalidArgument",
+        ),
+        (
+            rule("<Redirect><Protocol>ftp</Protocol></Redirect>"),
+            "InvalidArgument",
+        ),
+        (
+            rule("<Redirect><ReplaceKeyPrefixWith>a</ReplaceKeyPrefixWith><ReplaceKeyWith>b</ReplaceKeyWith></Redirect>"),
+            "InvalidArgument",
+        ),
+        (
+            rule("<Condition><KeyPrefixEquals>a</KeyPrefixEquals></Condition>"),
+            "MalformedXML",
+        ),
+        (format!("{index}<Bogus/>"), "MalformedXML"),
+        ("<IndexDocument><Suffix>index.html".into(), "MalformedXML"),
+    ];
+    for (inner, code) in table {
+        let response = put_raw(&server, &inner);
+        assert_eq!(response.status, 400, "{inner}: {}", response.body_text());
+        assert_eq!(
+            response.error_code(),
+            code,
+            "{inner}: {}",
+            response.body_text()
+        );
+    }
+    let not_xml = signed_exchange(&server, "PUT", &format!("/{BUCKET}?website"), &[], b"{}");
+    assert_raw_error(&not_xml, 400, "MalformedXML");
+    // Nothing was stored by the refused documents.
+    let get = signed_exchange(&server, "GET", &format!("/{BUCKET}?website"), &[], b"");
+    assert_raw_error(&get, 404, "NoSuchWebsiteConfiguration");
+}
+
+#[tokio::test]
+async fn suffix_message_is_aws_wording() {
+    let (server, _s3) = server_with_bucket(BUCKET).await;
+    let response = put_raw(
+        &server,
+        "<IndexDocument><Suffix>a/b</Suffix></IndexDocument>",
+    );
+    assert_raw_error(&response, 400, "InvalidArgument");
+    assert_eq!(
+        xml_value(&response.body_text(), "Message").as_deref(),
+        Some("The IndexDocument Suffix is not well formed")
+    );
+}
+
+#[tokio::test]
+async fn website_on_missing_bucket_is_no_such_bucket() {
+    let (server, _s3) = server_with_bucket(BUCKET).await;
+    for method in ["GET", "PUT", "DELETE"] {
+        let response = signed_exchange(
+            &server,
+            method,
+            "/missing?website",
+            &[],
+            b"<WebsiteConfiguration><IndexDocument><Suffix>i.html</Suffix></IndexDocument></WebsiteConfiguration>",
+        );
+        assert_raw_error(&response, 404, "NoSuchBucket");
+    }
+}
+
+#[tokio::test]
+async fn website_redirect_location_is_stored_and_returned() {
+    let (_server, s3) = server_with_bucket(BUCKET).await;
+    for location in ["/other.html", "https://example.com/x", "http://example.com"] {
+        s3.put_object()
+            .bucket(BUCKET)
+            .key("page.html")
+            .website_redirect_location(location)
+            .body(ByteStream::from_static(b"page"))
+            .send()
+            .await
+            .expect("put with redirect");
+        let head = s3
+            .head_object()
+            .bucket(BUCKET)
+            .key("page.html")
+            .send()
+            .await
+            .expect("head");
+        assert_eq!(head.website_redirect_location(), Some(location));
+        let get = s3
+            .get_object()
+            .bucket(BUCKET)
+            .key("page.html")
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(get.website_redirect_location(), Some(location));
+    }
+
+    // Copies and multipart uploads take it from their own request.
+    s3.copy_object()
+        .bucket(BUCKET)
+        .key("copy.html")
+        .copy_source(format!("{BUCKET}/page.html"))
+        .website_redirect_location("/copied.html")
+        .send()
+        .await
+        .expect("copy");
+    let head = s3
+        .head_object()
+        .bucket(BUCKET)
+        .key("copy.html")
+        .send()
+        .await
+        .expect("head copy");
+    assert_eq!(head.website_redirect_location(), Some("/copied.html"));
+
+    let upload = s3
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("multi.html")
+        .website_redirect_location("/multi-target.html")
+        .send()
+        .await
+        .expect("create upload");
+    let part = s3
+        .upload_part()
+        .bucket(BUCKET)
+        .key("multi.html")
+        .upload_id(upload.upload_id().expect("upload id"))
+        .part_number(1)
+        .body(ByteStream::from_static(b"part"))
+        .send()
+        .await
+        .expect("part");
+    s3.complete_multipart_upload()
+        .bucket(BUCKET)
+        .key("multi.html")
+        .upload_id(upload.upload_id().expect("upload id"))
+        .multipart_upload(
+            aws_sdk_s3::types::CompletedMultipartUpload::builder()
+                .parts(
+                    aws_sdk_s3::types::CompletedPart::builder()
+                        .part_number(1)
+                        .e_tag(part.e_tag().expect("etag"))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete");
+    let head = s3
+        .head_object()
+        .bucket(BUCKET)
+        .key("multi.html")
+        .send()
+        .await
+        .expect("head multi");
+    assert_eq!(head.website_redirect_location(), Some("/multi-target.html"));
+
+    // Without the header there is none.
+    s3.put_object()
+        .bucket(BUCKET)
+        .key("plain.html")
+        .body(ByteStream::from_static(b"plain"))
+        .send()
+        .await
+        .expect("put plain");
+    let head = s3
+        .head_object()
+        .bucket(BUCKET)
+        .key("plain.html")
+        .send()
+        .await
+        .expect("head plain");
+    assert_eq!(head.website_redirect_location(), None);
+}
+
+#[tokio::test]
+async fn website_redirect_location_without_allowed_prefix_is_refused() {
+    let (server, s3) = server_with_bucket(BUCKET).await;
+    let err = s3
+        .put_object()
+        .bucket(BUCKET)
+        .key("page.html")
+        .website_redirect_location("example.com/x")
+        .body(ByteStream::from_static(b"page"))
+        .send()
+        .await
+        .expect_err("no prefix");
+    assert_sdk_error(&err, 400, "InvalidArgument");
+
+    let err = s3
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("page.html")
+        .website_redirect_location("ftp://example.com/x")
+        .send()
+        .await
+        .expect_err("ftp");
+    assert_sdk_error(&err, 400, "InvalidArgument");
+
+    let too_long = format!("/{}", "a".repeat(2048));
+    let response = signed_exchange(
+        &server,
+        "PUT",
+        &format!("/{BUCKET}/long.html"),
+        &[("x-amz-website-redirect-location", too_long.as_str())],
+        b"x",
+    );
+    assert_raw_error(&response, 400, "InvalidArgument");
+
+    let response = signed_exchange(
+        &server,
+        "PUT",
+        &format!("/{BUCKET}/bad.html"),
+        &[("x-amz-website-redirect-location", "relative.html")],
+        b"x",
+    );
+    assert_raw_error(&response, 400, "InvalidArgument");
+    assert_eq!(
+        xml_value(&response.body_text(), "Message")
+            .map(|m| m.replace("&apos;", "'"))
+            .as_deref(),
+        Some("The website redirect location must have a prefix of 'http://' or 'https://' or '/'.")
+    );
+}
+
+/// `aws <args>` against the server, as tests/cli.rs runs the CLI; panics when it fails.
+fn aws(server: &TestServer, home: &Path, args: &[&str]) -> String {
+    let output = Command::new("aws")
+        .arg("--endpoint-url")
+        .arg(&server.endpoint)
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", common::ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", common::SECRET_KEY)
+        .env("AWS_DEFAULT_REGION", common::REGION)
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("HOME", home)
+        .output()
+        .expect("the aws CLI must be installed (scripts/test installs it)");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "aws {args:?} failed:\nstdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn aws_cli_s3_website_sets_index_and_error_documents() {
+    let (server, _s3) = server_with_bucket(BUCKET).await;
+    let home = tempfile::tempdir().expect("home");
+    aws(
+        &server,
+        home.path(),
+        &[
+            "s3",
+            "website",
+            &format!("s3://{BUCKET}"),
+            "--index-document",
+            "index.html",
+            "--error-document",
+            "error.html",
+        ],
+    );
+    let printed = aws(
+        &server,
+        home.path(),
+        &["s3api", "get-bucket-website", "--bucket", BUCKET],
+    );
+    let got: serde_json::Value = serde_json::from_str(&printed).expect("json");
+    assert_eq!(got["IndexDocument"]["Suffix"], "index.html", "{printed}");
+    assert_eq!(got["ErrorDocument"]["Key"], "error.html", "{printed}");
+}
