@@ -19,9 +19,14 @@ pub struct ServeArgs {
     /// Region this server answers for.
     #[arg(long, env = "STRATA_REGION")]
     pub region: Option<String>,
-    /// Domain for virtual-hosted-style requests (`<bucket>.<domain>`).
+    /// Domain for virtual-hosted-style requests (`<bucket>.<domain>`). The website endpoint
+    /// (`<bucket>.s3-website.<domain>`) uses `localhost` when this is not set.
     #[arg(long, env = "STRATA_DOMAIN")]
     pub domain: Option<String>,
+    /// A second listener for the static website endpoint only, where a Host equal to a bucket
+    /// name serves that bucket's site (for a CNAME pointing at this server).
+    #[arg(long, env = "STRATA_WEBSITE_LISTEN")]
+    pub website_listen: Option<SocketAddr>,
     /// PEM certificate chain: serve HTTPS instead of HTTP.
     #[arg(long, env = "STRATA_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -54,6 +59,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     region: Option<String>,
     domain: Option<String>,
+    website_listen: Option<SocketAddr>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     azs: Option<usize>,
@@ -80,6 +86,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub region: String,
     pub domain: Option<String>,
+    /// The website-only listener (`--website-listen`).
+    pub website_listen: Option<SocketAddr>,
     pub tls: Option<(PathBuf, PathBuf)>,
     pub azs: usize,
     pub inline_threshold: usize,
@@ -119,6 +127,7 @@ impl Config {
                 .or(file.region)
                 .unwrap_or_else(|| "us-east-1".to_string()),
             domain: args.domain.or(file.domain),
+            website_listen: args.website_listen.or(file.website_listen),
             tls,
             azs,
             inline_threshold: args

@@ -18,3 +18,4 @@ pub mod policy;
 pub mod s3;
 pub mod server;
 pub mod store;
+pub mod website;

@@ -2,7 +2,8 @@
 //!
 //! `run` opens the data dir (AZ drives, sled metadata, root credentials), recovers from a
 //! previous crash (temp files, orphan blobs) before the first request, starts the background
-//! workers, and serves HTTP/1.1 — over TLS when a certificate is configured — until SIGINT or
+//! workers, and serves HTTP/1.1 (on the API listener and, with `--website-listen`, a website-only
+//! one) — over TLS when a certificate is configured — until SIGINT or
 //! SIGTERM. Workers stop on the same signal.
 
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use tower::ServiceExt;
 use crate::chunk::{ChunkConfig, ChunkStore};
 use crate::classes::StorageClasses;
 use crate::config::Config;
-use crate::http::{AppState, ClientAddr, router};
+use crate::http::{AppState, ClientAddr, WebsiteListener, router};
 use crate::iam::seal::Sealer;
 use crate::iam::{CredentialSource, Identities, RootCredentials};
 use crate::meta::Meta;
@@ -93,6 +94,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         )?,
         bucket_policies: Default::default(),
         bucket_cors: Default::default(),
+        bucket_websites: Default::default(),
         region: config.region.clone(),
         domain: config.domain.clone(),
         secure: tls.is_some(),
@@ -126,24 +128,41 @@ pub async fn run(config: Config) -> Result<(), String> {
     println!("strata listening on {scheme}://{local}");
     tracing::info!(%local, data_dir = %config.data_dir.display(), azs = config.azs, "serving");
 
+    let website_listener = match config.website_listen {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("website listen on {addr}: {e}"))?;
+            let local = listener.local_addr().map_err(|e| e.to_string())?;
+            println!("strata website endpoint on {scheme}://{local}");
+            Some(listener)
+        }
+        None => None,
+    };
+
     let app = router(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown_signal = std::pin::pin!(shutdown_signal());
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(err) => {
-                    tracing::warn!(%err, "accept failed");
-                    continue;
-                }
-            },
+        let (accepted, website) = tokio::select! {
+            accepted = listener.accept() => (accepted, false),
+            accepted = accept_website(website_listener.as_ref()) => (accepted, true),
             _ = &mut shutdown_signal => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(conn) => conn,
+            Err(err) => {
+                tracing::warn!(%err, "accept failed");
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone().map_request(
             move |mut request: http::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ClientAddr(peer));
+                if website {
+                    request.extensions_mut().insert(WebsiteListener);
+                }
                 request
             },
         ));
@@ -190,6 +209,16 @@ pub async fn run(config: Config) -> Result<(), String> {
         let _ = worker.await;
     }
     Ok(())
+}
+
+/// The next connection of the website listener; never, when there is none.
+async fn accept_website(
+    listener: Option<&TcpListener>,
+) -> std::io::Result<(tokio::net::TcpStream, std::net::SocketAddr)> {
+    match listener {
+        Some(listener) => listener.accept().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn shutdown_signal() {

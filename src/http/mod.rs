@@ -1,6 +1,7 @@
 //! The HTTP edge: one axum fallback handler for every request. It stamps a request id on every
 //! response, resolves path-style or virtual-hosted-style addressing (`addressing`), and hands
-//! the request to `s3::dispatch` — or, for IAM and STS requests (`POST /` signed for those
+//! the request to `s3::dispatch` — or, for the static website endpoint (a `*.s3-website.*` Host,
+//! or the `--website-listen` listener), to `website::serve`; or, for IAM and STS requests (`POST /` signed for those
 //! services, `iam::api::service_of`), to `iam::api::dispatch`. S3 routes on query keywords and
 //! headers, which axum path routes cannot express, so axum is used only as the hyper service
 //! adapter.
@@ -23,6 +24,8 @@ pub struct AppState {
     pub bucket_policies: crate::policy::BucketPolicies,
     /// Parsed bucket CORS configurations (`s3::cors::BucketCors`).
     pub bucket_cors: crate::s3::cors::BucketCors,
+    /// Parsed bucket website configurations (`website::BucketWebsites`).
+    pub bucket_websites: crate::website::BucketWebsites,
     pub region: String,
     pub domain: Option<String>,
     /// Whether this listener is TLS (feeds `aws:SecureTransport`).
@@ -36,6 +39,10 @@ pub struct AppState {
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub std::net::SocketAddr);
 
+/// Set on requests of the `--website-listen` listener, where any Host names a website bucket.
+#[derive(Debug, Clone, Copy)]
+pub struct WebsiteListener;
+
 pub fn router(state: Arc<AppState>) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(state)
 }
@@ -43,6 +50,27 @@ pub fn router(state: Arc<AppState>) -> axum::Router {
 async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response {
     let request_id = new_request_id();
     let is_head = request.method() == Method::HEAD;
+    // The website endpoint (`<bucket>.s3-website.<domain>`, or the website listener) serves
+    // pages to anonymous browsers; everything else is the S3 API.
+    let website = request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|host| {
+            crate::website::website_bucket(
+                host,
+                app.domain.as_deref(),
+                request.extensions().get::<WebsiteListener>().is_some(),
+            )
+        });
+    if let Some(bucket) = website {
+        let cross_origin = crate::s3::ops::cors::CrossOrigin::of(&request);
+        let mut response = crate::website::serve(&app, request, &bucket, &request_id).await;
+        if let Some(cross_origin) = cross_origin {
+            cross_origin.decorate_for(&app, Some(&bucket), &mut response);
+        }
+        return stamp(response, &request_id);
+    }
     // IAM and STS share the endpoint: `POST /` signed for service `iam` or `sts`.
     let iam = crate::iam::api::service_of(&request, app.domain.as_deref());
     // Only requests with an `Origin` header pay for CORS: the rest skip it entirely.
@@ -65,8 +93,13 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
     if let Some(cross_origin) = cross_origin {
         cross_origin.decorate(&app, &mut response);
     }
+    stamp(response, &request_id)
+}
+
+/// The headers every response carries: the request id (twice, as AWS) and the server name.
+fn stamp(mut response: Response, request_id: &str) -> Response {
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-amz-request-id", value.clone());
         headers.insert("x-amz-id-2", value);
     }

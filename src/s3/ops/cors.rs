@@ -210,9 +210,6 @@ impl CrossOrigin {
         {
             return;
         }
-        let Ok(origin) = self.origin.to_str() else {
-            return;
-        };
         let bucket = match crate::http::addressing::resolve(
             self.host.as_deref(),
             app.domain.as_deref(),
@@ -221,7 +218,22 @@ impl CrossOrigin {
             Ok(target) => target.bucket,
             Err(_) => None,
         };
-        let Some(record) = bucket.and_then(|bucket| app.store.bucket(&bucket).ok()) else {
+        self.decorate_for(app, bucket.as_deref(), response);
+    }
+
+    /// [`CrossOrigin::decorate`] for a request whose bucket is already known (the website
+    /// endpoint names it in the Host header, which REST addressing does not read that way).
+    pub fn decorate_for(&self, app: &AppState, bucket: Option<&str>, response: &mut Response) {
+        if response
+            .headers()
+            .contains_key("access-control-allow-origin")
+        {
+            return;
+        }
+        let Ok(origin) = self.origin.to_str() else {
+            return;
+        };
+        let Some(record) = bucket.and_then(|bucket| app.store.bucket(bucket).ok()) else {
             return;
         };
         let config = match configuration(app, &record) {

@@ -10,7 +10,7 @@ mod checksums;
 pub(crate) mod cors;
 mod list;
 mod multipart;
-mod object;
+pub(crate) mod object;
 mod ownership;
 mod post_object;
 mod tagging;

@@ -225,14 +225,7 @@ pub async fn put_object(
 pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Result<Response> {
     let bucket = request.bucket()?;
     let key = request.key()?;
-    let part_number = request.query_u32("partNumber")?;
-    let range_header = request.header("range");
-    if part_number.is_some() && range_header.is_some() {
-        return Err(S3Error::invalid_request(
-            "Cannot specify both Range header and partNumber query parameter",
-        ));
-    }
-    let conditions = Conditions::parse(request)?;
+    let read = ReadInput::parse(request)?;
     let selector = selector(request)?;
     let version = match app.store.version(bucket, key, selector) {
         Err(StoreError::NoSuchKey(key)) => {
@@ -249,8 +242,70 @@ pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Re
         }
         other => other?,
     };
+    read.respond(app, request, &version, head)
+}
 
-    match conditions.evaluate(&version.etag, version.last_modified_ms) {
+/// What a GET/HEAD asks of the object it reads: a part or a byte range, and preconditions.
+/// Parsed before any I/O; [`ReadInput::respond`] turns an object version into the response
+/// (also the website endpoint's, which serves objects exactly as GetObject does).
+pub(crate) struct ReadInput<'a> {
+    part_number: Option<u32>,
+    range_header: Option<&'a str>,
+    conditions: Conditions,
+}
+
+impl<'a> ReadInput<'a> {
+    pub(crate) fn parse(request: &'a S3Request) -> S3Result<ReadInput<'a>> {
+        let part_number = request.query_u32("partNumber")?;
+        let range_header = request.header("range");
+        if part_number.is_some() && range_header.is_some() {
+            return Err(S3Error::invalid_request(
+                "Cannot specify both Range header and partNumber query parameter",
+            ));
+        }
+        Ok(ReadInput {
+            part_number,
+            range_header,
+            conditions: Conditions::parse(request)?,
+        })
+    }
+
+    /// The whole object, unconditionally (the website endpoint's error document).
+    pub(crate) fn whole() -> ReadInput<'static> {
+        ReadInput {
+            part_number: None,
+            range_header: None,
+            conditions: Conditions::default(),
+        }
+    }
+
+    /// The response to a GET (or HEAD, without a body) of `version`: 304/412 from the
+    /// preconditions, 206 for a part or a satisfiable range, the object's stored headers, and
+    /// the body streamed from the store.
+    pub(crate) fn respond(
+        &self,
+        app: &AppState,
+        request: &S3Request,
+        version: &ObjectVersion,
+        head: bool,
+    ) -> S3Result<Response> {
+        respond(app, request, version, head, self)
+    }
+}
+
+fn respond(
+    app: &AppState,
+    request: &S3Request,
+    version: &ObjectVersion,
+    head: bool,
+    read: &ReadInput<'_>,
+) -> S3Result<Response> {
+    let part_number = read.part_number;
+    let range_header = read.range_header;
+    match read
+        .conditions
+        .evaluate(&version.etag, version.last_modified_ms)
+    {
         Outcome::Proceed => {}
         Outcome::NotModified => {
             let mut response = empty_response(StatusCode::NOT_MODIFIED);
@@ -268,7 +323,7 @@ pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Re
     }
 
     let (span, status) = match (part_number, range_header) {
-        (Some(number), _) => (part_span(&version, number)?, StatusCode::PARTIAL_CONTENT),
+        (Some(number), _) => (part_span(version, number)?, StatusCode::PARTIAL_CONTENT),
         (None, Some(header)) => match ByteRange::parse(header) {
             Some(range) => (
                 range
@@ -290,7 +345,7 @@ pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Re
     let body = if head || span.is_empty() {
         Body::empty()
     } else {
-        let stream = app.store.read_object(&version, span.clone())?;
+        let stream = app.store.read_object(version, span.clone())?;
         Body::from_stream(stream.map_err(|err| {
             tracing::error!(%err, "object read failed mid-stream; aborting the response");
             std::io::Error::other(err.to_string())
@@ -298,8 +353,8 @@ pub async fn get_object(app: &AppState, request: &S3Request, head: bool) -> S3Re
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;
-    object_headers(&mut response, &version);
-    set_version_header(app, request, &mut response, &version)?;
+    object_headers(&mut response, version);
+    set_version_header(app, request, &mut response, version)?;
     set_header(
         &mut response,
         "content-length",
