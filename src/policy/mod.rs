@@ -9,10 +9,10 @@ pub mod document;
 pub mod eval;
 pub mod pattern;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crate::iam::Principal;
+use crate::store::config_cache::ConfigCache;
 use acl::{Acl, AclScope, ObjectOwnership, PublicAccessBlock};
 pub use condition::ConditionContext;
 use document::{PolicyDocument, PolicyError, PolicyKind};
@@ -256,12 +256,11 @@ fn acl_of<'a>(stored: Option<&'a Acl>, owner: Option<&str>) -> std::borrow::Cow<
     }
 }
 
-/// Parsed bucket policies, so a request neither reads nor parses the policy text: keyed by
-/// bucket and checked against the policy revision in the bucket record, which every request
-/// reads anyway, so a changed or deleted policy is never served stale.
+/// Parsed bucket policies, keyed by bucket and the policy revision in the bucket record
+/// (`store::config_cache`).
 #[derive(Default)]
 pub struct BucketPolicies {
-    parsed: RwLock<HashMap<String, (u64, Arc<PolicyDocument>)>>,
+    parsed: ConfigCache<PolicyDocument>,
 }
 
 /// Why a stored policy could not be produced.
@@ -280,27 +279,15 @@ impl BucketPolicies {
         revision: u64,
         load: impl FnOnce() -> Result<String, E>,
     ) -> Result<Arc<PolicyDocument>, CachedPolicyError<E>> {
-        if let Ok(parsed) = self.parsed.read()
-            && let Some((cached, document)) = parsed.get(bucket)
-            && *cached == revision
-        {
-            return Ok(document.clone());
-        }
-        let text = load().map_err(CachedPolicyError::Load)?;
-        let document = Arc::new(
+        self.parsed.get(bucket, revision, || {
+            let text = load().map_err(CachedPolicyError::Load)?;
             PolicyDocument::parse(&text, PolicyKind::Bucket, Some(bucket))
-                .map_err(CachedPolicyError::Parse)?,
-        );
-        if let Ok(mut parsed) = self.parsed.write() {
-            parsed.insert(bucket.to_string(), (revision, document.clone()));
-        }
-        Ok(document)
+                .map_err(CachedPolicyError::Parse)
+        })
     }
 
     pub fn forget(&self, bucket: &str) {
-        if let Ok(mut parsed) = self.parsed.write() {
-            parsed.remove(bucket);
-        }
+        self.parsed.forget(bucket);
     }
 }
 

@@ -12,8 +12,9 @@
 //! all allow the request wins; origins match case-sensitively, headers case-insensitively, and
 //! a `*` in either stands for any run of characters.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use crate::store::config_cache::ConfigCache;
 
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::xml::{self, XmlWriter};
@@ -210,12 +211,11 @@ pub fn split_header_list(value: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Parsed CORS configurations by bucket, checked against the bucket record's `cors_revision`
-/// (which every request that needs one reads anyway), so a request neither reads nor parses
-/// the stored document once its revision is cached.
+/// Parsed CORS configurations by bucket, keyed by the bucket record's `cors_revision`
+/// (`store::config_cache`).
 #[derive(Default)]
 pub struct BucketCors {
-    parsed: RwLock<HashMap<String, (u64, Arc<CorsConfiguration>)>>,
+    parsed: ConfigCache<CorsConfiguration>,
 }
 
 impl BucketCors {
@@ -228,29 +228,18 @@ impl BucketCors {
         revision: u64,
         load: impl FnOnce() -> S3Result<String>,
     ) -> S3Result<Arc<CorsConfiguration>> {
-        if let Ok(parsed) = self.parsed.read()
-            && let Some((cached, config)) = parsed.get(bucket)
-            && *cached == revision
-        {
-            return Ok(config.clone());
-        }
-        let text = load()?;
-        let config = Arc::new(CorsConfiguration::parse(text.as_bytes()).map_err(|err| {
-            S3Error::internal(format!(
-                "the stored CORS configuration of {bucket} does not parse: {}",
-                err.message
-            ))
-        })?);
-        if let Ok(mut parsed) = self.parsed.write() {
-            parsed.insert(bucket.to_string(), (revision, config.clone()));
-        }
-        Ok(config)
+        self.parsed.get(bucket, revision, || {
+            CorsConfiguration::parse(load()?.as_bytes()).map_err(|err| {
+                S3Error::internal(format!(
+                    "the stored CORS configuration of {bucket} does not parse: {}",
+                    err.message
+                ))
+            })
+        })
     }
 
     pub fn forget(&self, bucket: &str) {
-        if let Ok(mut parsed) = self.parsed.write() {
-            parsed.remove(bucket);
-        }
+        self.parsed.forget(bucket);
     }
 }
 

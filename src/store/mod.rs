@@ -13,6 +13,7 @@
 
 pub mod acl;
 pub mod bucket;
+pub mod config_cache;
 pub mod cors;
 pub mod gc;
 mod group_commit;

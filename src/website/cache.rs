@@ -2,15 +2,15 @@
 //! (read with the record on every request anyway), so a page view neither reads nor parses the
 //! stored document once its revision is cached, and a changed configuration is never stale.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::website::{WebsiteConfig, parse};
+use crate::store::config_cache::ConfigCache;
 
 #[derive(Default)]
 pub struct BucketWebsites {
-    parsed: RwLock<HashMap<String, (u64, Arc<WebsiteConfig>)>>,
+    parsed: ConfigCache<WebsiteConfig>,
 }
 
 impl BucketWebsites {
@@ -23,23 +23,18 @@ impl BucketWebsites {
         revision: u64,
         load: impl FnOnce() -> S3Result<String>,
     ) -> S3Result<Arc<WebsiteConfig>> {
-        if let Ok(parsed) = self.parsed.read()
-            && let Some((cached, config)) = parsed.get(bucket)
-            && *cached == revision
-        {
-            return Ok(config.clone());
-        }
-        let text = load()?;
-        let config = Arc::new(parse(text.as_bytes()).map_err(|err| {
-            S3Error::internal(format!(
-                "the stored website configuration of {bucket} does not parse: {}",
-                err.message
-            ))
-        })?);
-        if let Ok(mut parsed) = self.parsed.write() {
-            parsed.insert(bucket.to_string(), (revision, config.clone()));
-        }
-        Ok(config)
+        self.parsed.get(bucket, revision, || {
+            parse(load()?.as_bytes()).map_err(|err| {
+                S3Error::internal(format!(
+                    "the stored website configuration of {bucket} does not parse: {}",
+                    err.message
+                ))
+            })
+        })
+    }
+
+    pub fn forget(&self, bucket: &str) {
+        self.parsed.forget(bucket);
     }
 }
 

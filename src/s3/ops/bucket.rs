@@ -118,7 +118,10 @@ pub async fn head_bucket(app: &AppState, request: &S3Request) -> S3Result<Respon
 pub async fn delete_bucket(app: &AppState, request: &S3Request) -> S3Result<Response> {
     let bucket = request.bucket()?;
     app.store.delete_bucket(bucket).await?;
+    // The parsed configurations of a deleted bucket must not outlive it in memory.
     app.bucket_policies.forget(bucket);
+    app.bucket_cors.forget(bucket);
+    app.bucket_websites.forget(bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
