@@ -5,82 +5,15 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
+use common::aws_cli::AwsCli;
 use common::{TestServer, pattern};
-
-struct Cli<'a> {
-    endpoint: String,
-    ca_bundle: Option<&'a Path>,
-    home: &'a Path,
-}
-
-impl<'a> Cli<'a> {
-    fn over_http(server: &TestServer, home: &'a Path) -> Cli<'a> {
-        Cli {
-            endpoint: server.endpoint.clone(),
-            ca_bundle: None,
-            home,
-        }
-    }
-
-    /// Run `aws <args>`; panics with the output when it fails.
-    fn run(&self, args: &[&str]) -> String {
-        let output = self.output(args);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "aws {args:?} failed:\nstdout: {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stdout
-    }
-
-    /// Run `aws <args>` and parse what it prints as JSON (the s3api commands).
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        let stdout = self.run(args);
-        serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("aws {args:?} printed no JSON ({e}):\n{stdout}"))
-    }
-
-    /// Run `aws <args>`, which must fail; returns what it printed on stderr.
-    fn run_fails(&self, args: &[&str]) -> String {
-        let output = self.output(args);
-        assert!(
-            !output.status.success(),
-            "aws {args:?} succeeded but must fail:\n{}",
-            String::from_utf8_lossy(&output.stdout)
-        );
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    }
-
-    fn output(&self, args: &[&str]) -> std::process::Output {
-        let mut command = Command::new("aws");
-        command
-            .arg("--endpoint-url")
-            .arg(&self.endpoint)
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", common::ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", common::SECRET_KEY)
-            .env("AWS_DEFAULT_REGION", common::REGION)
-            .env("AWS_CONFIG_FILE", self.home.join("config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.home.join("credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("HOME", self.home);
-        if let Some(ca) = self.ca_bundle {
-            command.arg("--ca-bundle").arg(ca);
-        }
-        command
-            .output()
-            .expect("the aws CLI must be installed (scripts/test installs it)")
-    }
-}
 
 fn files_equal(a: &Path, b: &Path) -> bool {
     std::fs::read(a).expect("read a") == std::fs::read(b).expect("read b")
 }
 
-fn scenario(cli: &Cli<'_>, work: &Path) {
+fn scenario(cli: &AwsCli<'_>, work: &Path) {
     cli.run(&["s3", "mb", "s3://e2e"]);
     let small = work.join("small.txt");
     std::fs::write(&small, b"hello from the aws cli\n").expect("small");
@@ -204,7 +137,7 @@ fn scenario(cli: &Cli<'_>, work: &Path) {
 fn aws_cli_end_to_end_over_http() {
     let server = TestServer::start();
     let work = tempfile::tempdir().expect("work dir");
-    let cli = Cli::over_http(&server, work.path());
+    let cli = AwsCli::new(&server, work.path());
     scenario(&cli, work.path());
 }
 
@@ -213,11 +146,7 @@ fn aws_cli_end_to_end_over_https_with_aws_chunked_trailers() {
     let certs = tempfile::tempdir().expect("cert dir");
     let (server, ca) = common::start_https_server(certs.path());
     let work = tempfile::tempdir().expect("work dir");
-    let cli = Cli {
-        endpoint: server.endpoint.clone(),
-        ca_bundle: Some(&ca),
-        home: work.path(),
-    };
+    let cli = AwsCli::new(&server, work.path()).with_ca_bundle(&ca);
     scenario(&cli, work.path());
 }
 
@@ -242,7 +171,7 @@ fn listed(listing: &serde_json::Value, list: &str) -> Vec<(String, bool)> {
 fn aws_cli_versioning_keeps_history_deletes_versions_and_adds_delete_markers() {
     let server = TestServer::start();
     let work = tempfile::tempdir().expect("work dir");
-    let cli = Cli::over_http(&server, work.path());
+    let cli = AwsCli::new(&server, work.path());
     let (bucket, key) = ("history", "doc.bin");
     let object = ["--bucket", bucket, "--key", key];
     cli.run(&["s3", "mb", &format!("s3://{bucket}")]);

@@ -10,13 +10,11 @@ mod common;
 #[path = "iam/policies.rs"]
 mod policies;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use common::accounts::{
     create_account, form_body, iam_call, s3_client_as, send, service_call, signed_form_request,
 };
-use common::{ACCESS_KEY, REGION, SECRET_KEY, TestServer, assert_sdk_error, xml_value};
+use common::aws_cli::AwsCli;
+use common::{ACCESS_KEY, SECRET_KEY, TestServer, assert_sdk_error, xml_value};
 
 const IAM_XMLNS: &str = r#"xmlns="https://iam.amazonaws.com/doc/2010-05-08/""#;
 const READ_ONLY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
@@ -75,73 +73,6 @@ async fn user_with_key(server: &TestServer, name: &str) -> (String, String) {
     )
 }
 
-/// The aws CLI with a chosen identity.
-struct Aws<'a> {
-    endpoint: String,
-    home: &'a Path,
-    access_key: String,
-    secret_key: String,
-}
-
-impl<'a> Aws<'a> {
-    fn new(server: &TestServer, home: &'a Path, keys: (&str, &str)) -> Aws<'a> {
-        Aws {
-            endpoint: server.endpoint.clone(),
-            home,
-            access_key: keys.0.to_string(),
-            secret_key: keys.1.to_string(),
-        }
-    }
-
-    fn output(&self, args: &[&str]) -> Output {
-        Command::new("aws")
-            .arg("--endpoint-url")
-            .arg(&self.endpoint)
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", &self.access_key)
-            .env("AWS_SECRET_ACCESS_KEY", &self.secret_key)
-            .env("AWS_DEFAULT_REGION", REGION)
-            .env("AWS_CONFIG_FILE", self.home.join("config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.home.join("credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_CA_BUNDLE")
-            .env("HOME", self.home)
-            .output()
-            .expect("the aws CLI must be installed (scripts/test installs it)")
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        let output = self.output(args);
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "aws {args:?} failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        if stdout.trim().is_empty() {
-            return serde_json::Value::Null;
-        }
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("aws {args:?}: {e}: {stdout}"))
-    }
-
-    /// Must fail; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let output = self.output(args);
-        assert!(
-            !output.status.success(),
-            "aws {args:?} must fail:\n{}",
-            String::from_utf8_lossy(&output.stdout)
-        );
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    }
-
-    /// Must fail with `code` (an IAM or S3 error code) in the message.
-    fn fails_with(&self, args: &[&str], code: &str) {
-        let err = self.fails(args);
-        assert!(err.contains(code), "aws {args:?}: {err}");
-    }
-}
-
 /// How many entries the list `key` of a CLI answer has.
 fn count(answer: &serde_json::Value, key: &str) -> Option<usize> {
     answer[key].as_array().map(Vec::len)
@@ -161,7 +92,7 @@ async fn send_refused(server: &TestServer, request: Vec<u8>, status: u16, code: 
 async fn cli_creates_gets_lists_and_deletes_users() {
     let server = TestServer::start();
     let home = tempfile::tempdir().expect("home");
-    let aws = Aws::new(&server, home.path(), ROOT);
+    let aws = AwsCli::new(&server, home.path());
     let created = aws.json(&[
         "iam",
         "create-user",
@@ -245,7 +176,7 @@ async fn end_to_end_a_user_writes_only_where_its_policy_allows() {
     let server = TestServer::start();
     common::create_bucket(&server.client(), "bucket").await;
     let home = tempfile::tempdir().expect("home");
-    let root = Aws::new(&server, home.path(), ROOT);
+    let root = AwsCli::new(&server, home.path());
     root.json(&["iam", "create-user", "--user-name", "alice"]);
     let key = root.json(&["iam", "create-access-key", "--user-name", "alice"]);
     let key = &key["AccessKey"];
@@ -264,14 +195,10 @@ async fn end_to_end_a_user_writes_only_where_its_policy_allows() {
         "--policy-document",
         &policy,
     ]);
-    let alice = Aws::new(
-        &server,
-        home.path(),
-        (
-            key["AccessKeyId"].as_str().expect("id"),
-            key["SecretAccessKey"].as_str().expect("secret"),
-        ),
-    );
+    let alice = AwsCli::new(&server, home.path()).with_keys((
+        key["AccessKeyId"].as_str().expect("id"),
+        key["SecretAccessKey"].as_str().expect("secret"),
+    ));
     let file = home.path().join("notes.txt");
     std::fs::write(&file, b"alice's notes\n").expect("file");
     let file = file.to_str().expect("path");
@@ -297,13 +224,13 @@ async fn end_to_end_a_user_writes_only_where_its_policy_allows() {
 
     // A user with no policy may do nothing.
     let nobody = user_with_key(&server, "nobody").await;
-    let nobody = Aws::new(&server, home.path(), (&nobody.0, &nobody.1));
+    let nobody = AwsCli::new(&server, home.path()).with_keys((&nobody.0, &nobody.1));
     for args in [
         &["s3", "ls"][..],
         &["s3", "cp", file, "s3://bucket/home/nobody/x"],
         &["s3", "cp", "s3://bucket/home/alice/notes.txt", "-"],
     ] {
-        let err = nobody.fails(args);
+        let err = nobody.run_fails(args);
         // A download starts with HeadObject, whose 403 has no body to carry a code.
         assert!(
             err.contains("AccessDenied") || err.contains("(403)"),
@@ -491,10 +418,12 @@ async fn users_need_iam_permissions_for_iam_actions() {
 
     // `aws iam get-user` without a name answers for the caller.
     let home = tempfile::tempdir().expect("home");
-    let me = Aws::new(&server, home.path(), hank).json(&["iam", "get-user"]);
+    let me = AwsCli::new(&server, home.path())
+        .with_keys(hank)
+        .json(&["iam", "get-user"]);
     assert_eq!(me["User"]["UserName"], "hank", "{me}");
     assert_eq!(me["User"]["Arn"], "arn:aws:iam::000000000001:user/hank");
-    let root = Aws::new(&server, home.path(), ROOT).json(&["iam", "get-user"]);
+    let root = AwsCli::new(&server, home.path()).json(&["iam", "get-user"]);
     assert_eq!(
         root["User"]["Arn"], "arn:aws:iam::000000000001:root",
         "{root}"
@@ -507,12 +436,13 @@ async fn sts_get_caller_identity_names_root_and_users() {
     let server = TestServer::start();
     let (key, secret) = user_with_key(&server, "kim").await;
     let home = tempfile::tempdir().expect("home");
-    let root = Aws::new(&server, home.path(), ROOT).json(&["sts", "get-caller-identity"]);
+    let root = AwsCli::new(&server, home.path()).json(&["sts", "get-caller-identity"]);
     assert_eq!(root["Account"], "000000000001", "{root}");
     assert_eq!(root["Arn"], "arn:aws:iam::000000000001:root");
     assert_eq!(root["UserId"], "000000000001");
-    let user =
-        Aws::new(&server, home.path(), (&key, &secret)).json(&["sts", "get-caller-identity"]);
+    let user = AwsCli::new(&server, home.path())
+        .with_keys((&key, &secret))
+        .json(&["sts", "get-caller-identity"]);
     assert_eq!(user["Arn"], "arn:aws:iam::000000000001:user/kim", "{user}");
     assert!(
         user["UserId"]
@@ -662,7 +592,6 @@ async fn lists_page_with_marker_and_max_items() {
     assert_eq!(names, ["u1", "u2", "u3", "u4", "u5"]);
     assert_eq!(pages, 3);
     let home = tempfile::tempdir().expect("home");
-    let listed =
-        Aws::new(&server, home.path(), ROOT).json(&["iam", "list-users", "--page-size", "2"]);
+    let listed = AwsCli::new(&server, home.path()).json(&["iam", "list-users", "--page-size", "2"]);
     assert_eq!(count(&listed, "Users"), Some(5), "{listed}");
 }

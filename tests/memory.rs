@@ -13,6 +13,25 @@ const SIZE: usize = 1024 * 1024 * 1024;
 /// "A few hundred MiB": the bound the foundation issue sets for this load.
 const RSS_LIMIT_KIB: u64 = 512 * 1024;
 
+/// Bytes free on the file system holding `dir`, as `df` reports them.
+fn free_bytes(dir: &std::path::Path) -> u64 {
+    let out = std::process::Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(dir)
+        .output()
+        .expect("df");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .expect("df output")
+}
+
+fn log_tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
 fn status_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
     status
@@ -24,6 +43,17 @@ fn status_kib(pid: u32, field: &str) -> u64 {
 
 #[test]
 fn sixteen_concurrent_1_gib_uploads_keep_rss_bounded() {
+    // Every upload is stored at RS(4,2): 1.5 bytes on disk per byte sent. A full disk shows up as
+    // shards dropped from the writes and a 503, so say so before starting rather than after.
+    let needed = (UPLOADS * SIZE) as u64 * 3 / 2 + (2 << 30);
+    let free = free_bytes(&std::env::temp_dir());
+    assert!(
+        free >= needed,
+        "this test stores {} GiB under {}, which has only {} GiB free",
+        needed >> 30,
+        std::env::temp_dir().display(),
+        free >> 30
+    );
     let server = TestServer::start();
     let bucket = common::signed_request("PUT", &server.addr, "/mem", &[], b"");
     assert_eq!(common::raw_exchange(&server.addr, &bucket).status, 200);
@@ -65,7 +95,13 @@ fn sixteen_concurrent_1_gib_uploads_keep_rss_bounded() {
     }
     for thread in threads {
         let response = thread.join().expect("upload thread");
-        assert_eq!(response.status, 200, "{}", response.body_text());
+        assert_eq!(
+            response.status,
+            200,
+            "{}\nserver log tail:\n{}",
+            response.body_text(),
+            log_tail(&server.log())
+        );
     }
     let peak = status_kib(server.pid(), "VmHWM:");
     eprintln!(

@@ -250,8 +250,8 @@ async fn object_with_a_website_redirect_answers_301() {
     assert_eq!(response.header("location"), Some("/docs/"));
 }
 
-#[tokio::test]
-async fn private_bucket_answers_the_html_403_page() {
+/// A server whose bucket `private` has a website configuration but no public-read policy.
+async fn private_site() -> TestServer {
     let server = TestServer::start();
     let s3 = server.client();
     create_bucket(&s3, "private").await;
@@ -262,6 +262,12 @@ async fn private_bucket_answers_the_html_403_page() {
         .await
         .expect("put bucket website");
     put(&s3, "private", "index.html", "secret").await;
+    server
+}
+
+#[tokio::test]
+async fn private_bucket_answers_the_html_403_page() {
+    let server = private_site().await;
     let response = website_exchange(&server, "private", "GET", "/", &[]);
     assert_html_error(&response, 403, "AccessDenied");
     let body = response.body_text();
@@ -272,16 +278,7 @@ async fn private_bucket_answers_the_html_403_page() {
 
 #[tokio::test]
 async fn credentials_are_ignored_on_the_website_endpoint() {
-    let server = TestServer::start();
-    let s3 = server.client();
-    create_bucket(&s3, "private").await;
-    s3.put_bucket_website()
-        .bucket("private")
-        .website_configuration(site_config(None, vec![]))
-        .send()
-        .await
-        .expect("put bucket website");
-    put(&s3, "private", "index.html", "secret").await;
+    let server = private_site().await;
     let host = format!("private.s3-website.localhost:{}", port(&server));
     let signed = common::signed_request("GET", &host, "/index.html", &[], b"");
     let response = raw_exchange(&server.addr, &signed);
@@ -322,6 +319,68 @@ async fn range_answers_206() {
     assert_eq!(response.status, 206);
     assert_eq!(response.body_text(), "h1");
     assert_eq!(response.header("content-range"), Some("bytes 1-2/13"));
+}
+
+/// What a browser's `<video>` element sends: `bytes=0-` first, then seeks with open-ended ranges.
+#[tokio::test]
+async fn a_100_mib_video_is_served_in_ranges() {
+    const SIZE: usize = 100 * 1024 * 1024;
+    let (server, s3) = site(site_config(None, vec![])).await;
+    let video = common::pattern(SIZE, 11);
+    s3.put_object()
+        .bucket(BUCKET)
+        .key("media/clip.mp4")
+        .content_type("video/mp4")
+        .body(ByteStream::from(video.clone()))
+        .send()
+        .await
+        .expect("put video");
+
+    let ranged = |range: &str| {
+        website_exchange(
+            &server,
+            BUCKET,
+            "GET",
+            "/media/clip.mp4",
+            &[("range", range)],
+        )
+    };
+    let whole = ranged("bytes=0-");
+    assert_eq!(whole.status, 206);
+    assert_eq!(
+        whole.header("content-range"),
+        Some(format!("bytes 0-{}/{SIZE}", SIZE - 1).as_str())
+    );
+    assert_eq!(whole.header("content-type"), Some("video/mp4"));
+    assert_eq!(whole.header("accept-ranges"), Some("bytes"));
+    assert!(whole.body == video, "the whole video differs");
+
+    let seek = 73 * 1024 * 1024 + 17;
+    let tail = ranged(&format!("bytes={seek}-"));
+    assert_eq!(tail.status, 206);
+    assert_eq!(
+        tail.header("content-length"),
+        Some((SIZE - seek).to_string().as_str())
+    );
+    assert!(tail.body[..] == video[seek..], "the tail differs");
+
+    let middle = ranged("bytes=52428800-53477375");
+    assert_eq!(middle.status, 206);
+    assert_eq!(
+        middle.header("content-range"),
+        Some(format!("bytes 52428800-53477375/{SIZE}").as_str())
+    );
+    assert!(
+        middle.body[..] == video[52428800..=53477375],
+        "the middle differs"
+    );
+
+    let last = ranged("bytes=-4096");
+    assert_eq!(last.status, 206);
+    assert!(last.body[..] == video[SIZE - 4096..]);
+
+    let beyond = ranged(&format!("bytes={SIZE}-"));
+    assert_eq!(beyond.status, 416, "{}", beyond.body_text());
 }
 
 #[tokio::test]

@@ -6,14 +6,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     Condition, ErrorDocument, IndexDocument, Protocol, Redirect, RedirectAllRequestsTo,
     RoutingRule, WebsiteConfiguration,
 };
+use common::aws_cli::AwsCli;
 use common::{
     TestServer, assert_raw_error, assert_sdk_error, server_with_bucket, signed_exchange, xml_value,
 };
@@ -25,6 +23,32 @@ fn index_document(suffix: &str) -> IndexDocument {
         .suffix(suffix)
         .build()
         .expect("index document")
+}
+
+/// PutBucketWebsite, then what GetBucketWebsite answers, through the SDK.
+async fn put_then_get(
+    s3: &aws_sdk_s3::Client,
+    config: WebsiteConfiguration,
+) -> aws_sdk_s3::operation::get_bucket_website::GetBucketWebsiteOutput {
+    s3.put_bucket_website()
+        .bucket(BUCKET)
+        .website_configuration(config)
+        .send()
+        .await
+        .expect("put website");
+    s3.get_bucket_website()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("get website")
+}
+
+/// The redirect location HeadObject reports for `key`.
+async fn redirect_of(s3: &aws_sdk_s3::Client, key: &str) -> Option<String> {
+    let head = s3.head_object().bucket(BUCKET).key(key).send().await;
+    head.expect("head")
+        .website_redirect_location()
+        .map(str::to_string)
 }
 
 /// A raw PutBucketWebsite with `inner` inside `<WebsiteConfiguration>`.
@@ -44,28 +68,19 @@ fn put_raw(server: &TestServer, inner: &str) -> common::RawResponse {
 #[tokio::test]
 async fn index_and_error_documents_round_trip() {
     let (_server, s3) = server_with_bucket(BUCKET).await;
-    s3.put_bucket_website()
-        .bucket(BUCKET)
-        .website_configuration(
-            WebsiteConfiguration::builder()
-                .index_document(index_document("index.html"))
-                .error_document(
-                    ErrorDocument::builder()
-                        .key("errors/404.html")
-                        .build()
-                        .expect("error document"),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("put website");
-    let got = s3
-        .get_bucket_website()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("get website");
+    let got = put_then_get(
+        &s3,
+        WebsiteConfiguration::builder()
+            .index_document(index_document("index.html"))
+            .error_document(
+                ErrorDocument::builder()
+                    .key("errors/404.html")
+                    .build()
+                    .expect("error document"),
+            )
+            .build(),
+    )
+    .await;
     assert_eq!(got.index_document().map(|i| i.suffix()), Some("index.html"));
     assert_eq!(
         got.error_document().map(|e| e.key()),
@@ -78,28 +93,19 @@ async fn index_and_error_documents_round_trip() {
 #[tokio::test]
 async fn redirect_all_requests_round_trips() {
     let (_server, s3) = server_with_bucket(BUCKET).await;
-    s3.put_bucket_website()
-        .bucket(BUCKET)
-        .website_configuration(
-            WebsiteConfiguration::builder()
-                .redirect_all_requests_to(
-                    RedirectAllRequestsTo::builder()
-                        .host_name("www.example.com")
-                        .protocol(Protocol::Https)
-                        .build()
-                        .expect("redirect all"),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("put website");
-    let got = s3
-        .get_bucket_website()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("get website");
+    let got = put_then_get(
+        &s3,
+        WebsiteConfiguration::builder()
+            .redirect_all_requests_to(
+                RedirectAllRequestsTo::builder()
+                    .host_name("www.example.com")
+                    .protocol(Protocol::Https)
+                    .build()
+                    .expect("redirect all"),
+            )
+            .build(),
+    )
+    .await;
     let redirect = got.redirect_all_requests_to().expect("redirect all");
     assert_eq!(redirect.host_name(), "www.example.com");
     assert_eq!(redirect.protocol(), Some(&Protocol::Https));
@@ -129,24 +135,15 @@ async fn routing_rules_round_trip_every_field() {
         .condition(Condition::builder().key_prefix_equals("old.html").build())
         .redirect(Redirect::builder().replace_key_with("new.html").build())
         .build();
-    s3.put_bucket_website()
-        .bucket(BUCKET)
-        .website_configuration(
-            WebsiteConfiguration::builder()
-                .index_document(index_document("index.html"))
-                .routing_rules(prefix_rule.clone())
-                .routing_rules(key_rule.clone())
-                .build(),
-        )
-        .send()
-        .await
-        .expect("put website");
-    let got = s3
-        .get_bucket_website()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("get website");
+    let got = put_then_get(
+        &s3,
+        WebsiteConfiguration::builder()
+            .index_document(index_document("index.html"))
+            .routing_rules(prefix_rule.clone())
+            .routing_rules(key_rule.clone())
+            .build(),
+    )
+    .await;
     assert_eq!(got.routing_rules(), &[prefix_rule, key_rule]);
 }
 
@@ -307,14 +304,10 @@ async fn website_redirect_location_is_stored_and_returned() {
             .send()
             .await
             .expect("put with redirect");
-        let head = s3
-            .head_object()
-            .bucket(BUCKET)
-            .key("page.html")
-            .send()
-            .await
-            .expect("head");
-        assert_eq!(head.website_redirect_location(), Some(location));
+        assert_eq!(
+            redirect_of(&s3, "page.html").await.as_deref(),
+            Some(location)
+        );
         let get = s3
             .get_object()
             .bucket(BUCKET)
@@ -334,58 +327,24 @@ async fn website_redirect_location_is_stored_and_returned() {
         .send()
         .await
         .expect("copy");
-    let head = s3
-        .head_object()
-        .bucket(BUCKET)
-        .key("copy.html")
-        .send()
-        .await
-        .expect("head copy");
-    assert_eq!(head.website_redirect_location(), Some("/copied.html"));
+    assert_eq!(
+        redirect_of(&s3, "copy.html").await.as_deref(),
+        Some("/copied.html")
+    );
 
-    let upload = s3
-        .create_multipart_upload()
-        .bucket(BUCKET)
-        .key("multi.html")
-        .website_redirect_location("/multi-target.html")
-        .send()
-        .await
-        .expect("create upload");
-    let part = s3
-        .upload_part()
-        .bucket(BUCKET)
-        .key("multi.html")
-        .upload_id(upload.upload_id().expect("upload id"))
-        .part_number(1)
-        .body(ByteStream::from_static(b"part"))
-        .send()
-        .await
-        .expect("part");
-    s3.complete_multipart_upload()
-        .bucket(BUCKET)
-        .key("multi.html")
-        .upload_id(upload.upload_id().expect("upload id"))
-        .multipart_upload(
-            aws_sdk_s3::types::CompletedMultipartUpload::builder()
-                .parts(
-                    aws_sdk_s3::types::CompletedPart::builder()
-                        .part_number(1)
-                        .e_tag(part.e_tag().expect("etag"))
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("complete");
-    let head = s3
-        .head_object()
-        .bucket(BUCKET)
-        .key("multi.html")
-        .send()
-        .await
-        .expect("head multi");
-    assert_eq!(head.website_redirect_location(), Some("/multi-target.html"));
+    common::multipart_upload(
+        &s3,
+        s3.create_multipart_upload()
+            .bucket(BUCKET)
+            .key("multi.html")
+            .website_redirect_location("/multi-target.html"),
+        &[b"part"],
+    )
+    .await;
+    assert_eq!(
+        redirect_of(&s3, "multi.html").await.as_deref(),
+        Some("/multi-target.html")
+    );
 
     // Without the header there is none.
     s3.put_object()
@@ -395,14 +354,71 @@ async fn website_redirect_location_is_stored_and_returned() {
         .send()
         .await
         .expect("put plain");
-    let head = s3
-        .head_object()
+    assert_eq!(redirect_of(&s3, "plain.html").await.as_deref(), None);
+}
+
+#[tokio::test]
+async fn copying_an_object_onto_itself_may_change_only_its_redirect_location() {
+    let (_server, s3) = server_with_bucket(BUCKET).await;
+    s3.put_object()
         .bucket(BUCKET)
-        .key("plain.html")
+        .key("old.html")
+        .website_redirect_location("/first.html")
+        .body(ByteStream::from_static(b"old"))
         .send()
         .await
-        .expect("head plain");
-    assert_eq!(head.website_redirect_location(), None);
+        .expect("put");
+
+    // Nothing changes: AWS refuses the self-copy.
+    let err = s3
+        .copy_object()
+        .bucket(BUCKET)
+        .key("old.html")
+        .copy_source(format!("{BUCKET}/old.html"))
+        .send()
+        .await
+        .expect_err("self-copy changing nothing");
+    assert_eq!(
+        err.into_service_error().meta().code(),
+        Some("InvalidRequest")
+    );
+    assert_eq!(
+        redirect_of(&s3, "old.html").await.as_deref(),
+        Some("/first.html")
+    );
+
+    // Only the redirect location changes: allowed, and the body and metadata stay.
+    s3.copy_object()
+        .bucket(BUCKET)
+        .key("old.html")
+        .copy_source(format!("{BUCKET}/old.html"))
+        .website_redirect_location("/new.html")
+        .send()
+        .await
+        .expect("self-copy setting the redirect");
+    assert_eq!(
+        redirect_of(&s3, "old.html").await.as_deref(),
+        Some("/new.html")
+    );
+    let body = s3.get_object().bucket(BUCKET).key("old.html").send().await;
+    let bytes = body
+        .expect("get")
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes();
+    assert_eq!(&bytes[..], b"old");
+
+    // The location is the object's own: a copy elsewhere without the header has none.
+    s3.copy_object()
+        .bucket(BUCKET)
+        .key("elsewhere.html")
+        .copy_source(format!("{BUCKET}/old.html"))
+        .send()
+        .await
+        .expect("copy elsewhere");
+    assert_eq!(redirect_of(&s3, "elsewhere.html").await, None);
 }
 
 #[tokio::test]
@@ -455,53 +471,22 @@ async fn website_redirect_location_without_allowed_prefix_is_refused() {
     );
 }
 
-/// `aws <args>` against the server, as tests/cli.rs runs the CLI; panics when it fails.
-fn aws(server: &TestServer, home: &Path, args: &[&str]) -> String {
-    let output = Command::new("aws")
-        .arg("--endpoint-url")
-        .arg(&server.endpoint)
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", common::ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", common::SECRET_KEY)
-        .env("AWS_DEFAULT_REGION", common::REGION)
-        .env("AWS_CONFIG_FILE", home.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("HOME", home)
-        .output()
-        .expect("the aws CLI must be installed (scripts/test installs it)");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "aws {args:?} failed:\nstdout: {stdout}\nstderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
 #[tokio::test]
 async fn aws_cli_s3_website_sets_index_and_error_documents() {
     let (server, _s3) = server_with_bucket(BUCKET).await;
     let home = tempfile::tempdir().expect("home");
-    aws(
-        &server,
-        home.path(),
-        &[
-            "s3",
-            "website",
-            &format!("s3://{BUCKET}"),
-            "--index-document",
-            "index.html",
-            "--error-document",
-            "error.html",
-        ],
-    );
-    let printed = aws(
-        &server,
-        home.path(),
-        &["s3api", "get-bucket-website", "--bucket", BUCKET],
-    );
-    let got: serde_json::Value = serde_json::from_str(&printed).expect("json");
-    assert_eq!(got["IndexDocument"]["Suffix"], "index.html", "{printed}");
-    assert_eq!(got["ErrorDocument"]["Key"], "error.html", "{printed}");
+    let aws = AwsCli::new(&server, home.path());
+    let site = format!("s3://{BUCKET}");
+    aws.run(&[
+        "s3",
+        "website",
+        &site,
+        "--index-document",
+        "index.html",
+        "--error-document",
+        "error.html",
+    ]);
+    let got = aws.json(&["s3api", "get-bucket-website", "--bucket", BUCKET]);
+    assert_eq!(got["IndexDocument"]["Suffix"], "index.html", "{got}");
+    assert_eq!(got["ErrorDocument"]["Key"], "error.html", "{got}");
 }

@@ -16,16 +16,15 @@ use http::{HeaderValue, Method};
 
 use crate::iam::Identities;
 use crate::store::Store;
+use crate::store::config_cache::ConfigCache;
 
 pub struct AppState {
     pub store: Arc<Store>,
     pub identities: Identities,
-    /// Parsed bucket policies (`policy::BucketPolicies`).
-    pub bucket_policies: crate::policy::BucketPolicies,
-    /// Parsed bucket CORS configurations (`s3::cors::BucketCors`).
-    pub bucket_cors: crate::s3::cors::BucketCors,
-    /// Parsed bucket website configurations (`website::BucketWebsites`).
-    pub bucket_websites: crate::website::BucketWebsites,
+    /// Parsed bucket configurations, by revision (`store::config_cache`).
+    pub bucket_policies: ConfigCache<crate::policy::document::PolicyDocument>,
+    pub bucket_cors: ConfigCache<crate::s3::cors::CorsConfiguration>,
+    pub bucket_websites: ConfigCache<crate::s3::website::WebsiteConfig>,
     pub region: String,
     pub domain: Option<String>,
     /// Whether this listener is TLS (feeds `aws:SecureTransport`).

@@ -9,13 +9,10 @@ pub mod document;
 pub mod eval;
 pub mod pattern;
 
-use std::sync::Arc;
-
 use crate::iam::Principal;
-use crate::store::config_cache::ConfigCache;
 use acl::{Acl, AclScope, ObjectOwnership, PublicAccessBlock};
 pub use condition::ConditionContext;
-use document::{PolicyDocument, PolicyError, PolicyKind};
+use document::PolicyDocument;
 pub use eval::Effect;
 use eval::{EvalRequest, PrincipalFacts};
 
@@ -256,44 +253,10 @@ fn acl_of<'a>(stored: Option<&'a Acl>, owner: Option<&str>) -> std::borrow::Cow<
     }
 }
 
-/// Parsed bucket policies, keyed by bucket and the policy revision in the bucket record
-/// (`store::config_cache`).
-#[derive(Default)]
-pub struct BucketPolicies {
-    parsed: ConfigCache<PolicyDocument>,
-}
-
-/// Why a stored policy could not be produced.
-#[derive(Debug)]
-pub enum CachedPolicyError<E> {
-    Load(E),
-    Parse(PolicyError),
-}
-
-impl BucketPolicies {
-    /// The parsed policy of `bucket` at `revision`; `load` reads its text when the cache does
-    /// not hold that revision.
-    pub fn get<E>(
-        &self,
-        bucket: &str,
-        revision: u64,
-        load: impl FnOnce() -> Result<String, E>,
-    ) -> Result<Arc<PolicyDocument>, CachedPolicyError<E>> {
-        self.parsed.get(bucket, revision, || {
-            let text = load().map_err(CachedPolicyError::Load)?;
-            PolicyDocument::parse(&text, PolicyKind::Bucket, Some(bucket))
-                .map_err(CachedPolicyError::Parse)
-        })
-    }
-
-    pub fn forget(&self, bucket: &str) {
-        self.parsed.forget(bucket);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::document::PolicyKind;
 
     fn root(canonical: &str, number: &str) -> Principal {
         Principal::Root {
@@ -428,35 +391,6 @@ mod tests {
             });
             assert_eq!(decision, expected, "{principal:?} {action} {resource:?}");
         }
-    }
-
-    #[test]
-    fn cached_policies_follow_the_revision() {
-        let cache = BucketPolicies::default();
-        let text = r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#;
-        let load = |t: &str| {
-            let t = t.to_string();
-            move || Ok::<String, ()>(t)
-        };
-        let first = cache.get("b", 1, load(text)).expect("parse");
-        let again = cache
-            .get("b", 1, || Err::<String, ()>(()))
-            .expect("served from the cache without loading");
-        assert!(Arc::ptr_eq(&first, &again));
-        let changed = text.replace("GetObject", "PutObject");
-        assert!(!Arc::ptr_eq(
-            &first,
-            &cache.get("b", 2, load(&changed)).expect("reloaded")
-        ));
-        assert!(matches!(
-            cache.get("b", 3, load("not json")),
-            Err(CachedPolicyError::Parse(_))
-        ));
-        cache.forget("b");
-        assert!(matches!(
-            cache.get("b", 2, || Err::<String, ()>(())),
-            Err(CachedPolicyError::Load(()))
-        ));
     }
 }
 

@@ -5,16 +5,14 @@
 //! AWS does (1–100 rules, methods from GET/PUT/POST/DELETE/HEAD, at most one `*` per origin and
 //! per header) and answers "which rule allows this request" ([`CorsConfiguration::matching`]).
 //! It does no I/O and knows nothing of HTTP responses: `s3::ops::cors` turns a match into
-//! headers. [`BucketCors`] caches parsed configurations keyed by the bucket record's
-//! `cors_revision`, so a changed or deleted configuration is never served stale.
+//! headers; parsed configurations are cached by `store::config_cache`.
 //!
 //! Matching follows AWS: the first rule (in document order) whose origins, methods and headers
 //! all allow the request wins; origins match case-sensitively, headers case-insensitively, and
 //! a `*` in either stands for any run of characters.
 
-use std::sync::Arc;
-
-use crate::store::config_cache::ConfigCache;
+use crate::store::bucket_config::BucketConfig;
+use crate::store::config_cache::StoredConfig;
 
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::xml::{self, XmlWriter};
@@ -211,35 +209,11 @@ pub fn split_header_list(value: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Parsed CORS configurations by bucket, keyed by the bucket record's `cors_revision`
-/// (`store::config_cache`).
-#[derive(Default)]
-pub struct BucketCors {
-    parsed: ConfigCache<CorsConfiguration>,
-}
+impl StoredConfig for CorsConfiguration {
+    const WHICH: BucketConfig = BucketConfig::Cors;
 
-impl BucketCors {
-    /// The configuration of `bucket` at `revision`; `load` reads the stored document when the
-    /// cache does not hold that revision. A stored document that does not parse is an internal
-    /// error: it was validated before it was stored.
-    pub fn get(
-        &self,
-        bucket: &str,
-        revision: u64,
-        load: impl FnOnce() -> S3Result<String>,
-    ) -> S3Result<Arc<CorsConfiguration>> {
-        self.parsed.get(bucket, revision, || {
-            CorsConfiguration::parse(load()?.as_bytes()).map_err(|err| {
-                S3Error::internal(format!(
-                    "the stored CORS configuration of {bucket} does not parse: {}",
-                    err.message
-                ))
-            })
-        })
-    }
-
-    pub fn forget(&self, bucket: &str) {
-        self.parsed.forget(bucket);
+    fn parse_stored(_bucket: &str, text: &str) -> Result<Self, String> {
+        CorsConfiguration::parse(text.as_bytes()).map_err(|err| err.message)
     }
 }
 
@@ -413,32 +387,6 @@ mod tests {
         let config = sample();
         let again = CorsConfiguration::parse(config.to_xml().as_bytes()).expect("reparses");
         assert_eq!(again, config);
-    }
-
-    #[test]
-    fn cache_reloads_on_a_new_revision() {
-        let cache = BucketCors::default();
-        let one = config(
-            "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>",
-        )
-        .expect("valid");
-        let loaded = cache.get("b", 1, || Ok(one.to_xml())).expect("loads");
-        assert_eq!(*loaded, one);
-        let cached = cache
-            .get("b", 1, || Err(S3Error::internal("not read again")))
-            .expect("cached");
-        assert_eq!(*cached, one);
-        assert!(
-            cache
-                .get("b", 2, || Err(S3Error::internal("reload")))
-                .is_err()
-        );
-        cache.forget("b");
-        assert!(
-            cache
-                .get("b", 1, || Err(S3Error::internal("forgotten")))
-                .is_err()
-        );
     }
 
     #[test]

@@ -139,26 +139,6 @@ pub(crate) fn principal_of(app: &AppState, access_key: Option<&str>) -> S3Result
 static NO_CONDITIONS: std::sync::LazyLock<policy::ConditionContext> =
     std::sync::LazyLock::new(Default::default);
 
-/// The parsed policy of `bucket` at `revision`, from the cache or the store.
-pub(crate) fn stored_policy(
-    app: &AppState,
-    bucket: &str,
-    revision: u64,
-) -> S3Result<std::sync::Arc<crate::policy::document::PolicyDocument>> {
-    app.bucket_policies
-        .get(bucket, revision, || {
-            app.store
-                .bucket_policy(bucket)?
-                .ok_or_else(|| S3Error::internal(format!("the policy of {bucket} is missing")))
-        })
-        .map_err(|e| match e {
-            policy::CachedPolicyError::Load(err) => err,
-            policy::CachedPolicyError::Parse(err) => S3Error::internal(format!(
-                "the stored policy of {bucket} does not parse: {err}"
-            )),
-        })
-}
-
 /// `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for a copy source):
 /// when the bucket exists and another account owns it, the request is refused with 403, so a
 /// client never writes into (or reads from) a bucket someone else took over.
@@ -229,12 +209,9 @@ pub(crate) fn check_access(
         (Some(name), None) => Resource::Bucket { name, owner },
         (Some(bucket), Some(key)) => Resource::Object { bucket, key, owner },
     };
-    let bucket_policy = match (record, bucket) {
-        (Some(record), Some(name)) => match record.policy_revision {
-            Some(revision) => Some(stored_policy(app, name, revision)?),
-            None => None,
-        },
-        _ => None,
+    let bucket_policy = match record {
+        Some(record) => app.bucket_policies.get(&app.store, record)?,
+        None => None,
     };
     let reads_tags = key.is_some()
         && (bucket_policy

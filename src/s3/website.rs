@@ -10,6 +10,8 @@
 
 use crate::s3::error::S3Error;
 use crate::s3::xml::{self, Element, XmlWriter};
+use crate::store::bucket_config::BucketConfig;
+use crate::store::config_cache::StoredConfig;
 
 /// AWS's limit on the routing rules of one configuration.
 pub const MAX_ROUTING_RULES: usize = 50;
@@ -358,6 +360,14 @@ fn render_rule(out: &mut XmlWriter, rule: &RoutingRule) {
     }
     out.close("Redirect");
     out.close("RoutingRule");
+}
+
+impl StoredConfig for WebsiteConfig {
+    const WHICH: BucketConfig = BucketConfig::Website;
+
+    fn parse_stored(_bucket: &str, text: &str) -> Result<Self, String> {
+        parse(text.as_bytes()).map_err(|err| err.message)
+    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,6 @@ use super::{Store, StoreError, now_ms};
 use crate::meta::model::{BucketRecord, Versioning};
 use crate::meta::{Tree, keys};
 
-/// The BucketConfigs entry of the bucket policy.
-const POLICY: &str = "policy";
-
 impl Store {
     pub async fn create_bucket(
         &self,
@@ -79,45 +76,6 @@ impl Store {
         self.sync().await
     }
 
-    /// Put (Some) or delete (None) the bucket policy; the caller has validated it.
-    pub async fn set_bucket_policy(
-        &self,
-        name: &str,
-        policy: Option<String>,
-    ) -> Result<(), StoreError> {
-        let at = keys::bucket_config(name, POLICY);
-        self.meta.transact(|tx| {
-            let mut record = Store::writable_bucket(tx, name)?;
-            match &policy {
-                Some(text) => {
-                    let previous = record.policy_revision.unwrap_or(0);
-                    record.policy_revision = Some(super::now_nanos().max(previous + 1));
-                    tx.put(Tree::BucketConfigs, &at, text.as_bytes())?;
-                }
-                None => {
-                    record.policy_revision = None;
-                    tx.delete(Tree::BucketConfigs, &at)?;
-                }
-            }
-            tx.put_record(Tree::Buckets, name.as_bytes(), &record)?;
-            Ok::<(), StoreError>(())
-        })?;
-        self.sync().await
-    }
-
-    /// The bucket policy's text, as stored by [`Store::set_bucket_policy`].
-    pub fn bucket_policy(&self, name: &str) -> Result<Option<String>, StoreError> {
-        match self
-            .meta
-            .get(Tree::BucketConfigs, &keys::bucket_config(name, POLICY))?
-        {
-            None => Ok(None),
-            Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
-                StoreError::Internal(format!("the stored policy of {name} is not UTF-8"))
-            }),
-        }
-    }
-
     /// PutBucketVersioning: Enabled or Suspended (a bucket never returns to Unversioned).
     pub async fn set_versioning(
         &self,
@@ -172,15 +130,9 @@ impl Store {
         }
         self.meta.transact(|tx| {
             super::usage::forget_bucket(tx, name)?;
-            tx.delete(Tree::BucketConfigs, &keys::bucket_config(name, POLICY))?;
-            tx.delete(
-                Tree::BucketConfigs,
-                &keys::bucket_config(name, super::cors::CORS),
-            )?;
-            tx.delete(
-                Tree::BucketConfigs,
-                &keys::bucket_config(name, super::website::WEBSITE),
-            )?;
+            for which in super::bucket_config::BucketConfig::ALL {
+                tx.delete(Tree::BucketConfigs, &which.key(name))?;
+            }
             tx.delete(Tree::Buckets, name.as_bytes())
                 .map_err(StoreError::from)
         })?;

@@ -13,8 +13,8 @@
 
 pub mod acl;
 pub mod bucket;
+pub mod bucket_config;
 pub mod config_cache;
-pub mod cors;
 pub mod gc;
 mod group_commit;
 mod hashing;
@@ -25,7 +25,6 @@ pub mod object;
 mod readers;
 pub mod usage;
 pub mod versions;
-pub mod website;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -21,7 +21,6 @@
 //! `s3:ListBucket` (AWS answers 403 then), so a public-read site gets the 404 its error
 //! document expects.
 
-mod cache;
 mod host;
 mod page;
 
@@ -32,18 +31,19 @@ use http::request::Parts;
 use http::{HeaderValue, Method, StatusCode};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
-pub use cache::BucketWebsites;
 pub use host::{DEFAULT_DOMAIN, website_bucket};
 
 use crate::http::AppState;
 use crate::iam::Principal;
 use crate::meta::model::ObjectVersion;
 use crate::s3::error::{S3Error, S3Result};
+use crate::s3::ops::bucket_config::missing;
 use crate::s3::ops::object::ReadInput;
 use crate::s3::request::S3Request;
 use crate::s3::route::Operation;
 use crate::s3::website::{Redirect, ReplaceKey, RoutingRule, WebsiteConfig};
 use crate::store::StoreError;
+use crate::store::bucket_config::BucketConfig;
 use crate::store::versions::VersionSelector;
 
 /// Characters escaped when a key goes back into a `Location` path (`/` stays a separator).
@@ -134,22 +134,14 @@ impl<'a> Site<'a> {
             }
         }
         let record = self.app.store.bucket(self.bucket).map_err(S3Error::from)?;
-        let Some(revision) = record.website_revision else {
-            return Err(S3Error::new(
-                "NoSuchWebsiteConfiguration",
-                "The specified bucket does not have a website configuration",
-            )
-            .with("BucketName", self.bucket)
-            .into());
+        let Some(config) = self
+            .app
+            .bucket_websites
+            .get(&self.app.store, &record)
+            .map_err(S3Error::from)?
+        else {
+            return Err(missing(BucketConfig::Website, self.bucket).into());
         };
-        let config = self.app.bucket_websites.get(self.bucket, revision, || {
-            self.app.store.bucket_website(self.bucket)?.ok_or_else(|| {
-                S3Error::internal(format!(
-                    "the website configuration of {} is missing",
-                    self.bucket
-                ))
-            })
-        })?;
         let path = percent_decode_str(parts.uri.path())
             .decode_utf8()
             .map_err(|_| S3Error::new("InvalidURI", "Couldn't parse the specified URI."))?;

@@ -702,6 +702,7 @@ pub fn start_https_server(certs: &Path) -> (TestServer, PathBuf) {
 }
 
 pub mod accounts;
+pub mod aws_cli;
 
 // ---------------------------------------------------------------------------------------------
 // Steps more than one test file repeats.

@@ -2,7 +2,7 @@
 
 use super::common::accounts::s3_client_as;
 use super::common::{self, TestServer, assert_sdk_error, xml_value};
-use super::{Aws, READ_ONLY, ROOT, allow, count, refused, root_ok, user_with_key};
+use super::{AwsCli, READ_ONLY, ROOT, allow, count, refused, root_ok, user_with_key};
 
 /// A bucket holding one object, and an S3 client for a new user with a key (and no policy).
 async fn bucket_and_user(
@@ -192,7 +192,7 @@ async fn group_policies_apply_to_members_only() {
     );
 
     let home = tempfile::tempdir().expect("home");
-    let aws = Aws::new(&server, home.path(), ROOT);
+    let aws = AwsCli::new(&server, home.path());
     let group = aws.json(&[
         "iam",
         "create-group",
@@ -276,7 +276,7 @@ async fn managed_policies_attach_to_users_and_groups() {
     let server = TestServer::start();
     let s3 = bucket_and_user(&server, "pics", "cat.jpg", "gina").await;
     let home = tempfile::tempdir().expect("home");
-    let aws = Aws::new(&server, home.path(), ROOT);
+    let aws = AwsCli::new(&server, home.path());
 
     aws.json(&[
         "iam",

@@ -6,21 +6,19 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 
+use super::bucket_config::{delete_document, missing, store_document, stored_document};
 use super::{empty_response, xml_response};
 use crate::http::AppState;
 use crate::policy::document::{PolicyDocument, PolicyKind};
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request, read_small_body};
 use crate::s3::xml::XmlWriter;
+use crate::store::bucket_config::BucketConfig;
+use crate::store::config_cache::StoredConfig;
 
 /// AWS's limit on a bucket policy; a little slack is read so that an oversized one is refused
 /// with the policy error rather than as an oversized request body.
 const MAX_POLICY_BODY: usize = 64 * 1024;
-
-fn no_policy(bucket: &str) -> S3Error {
-    S3Error::new("NoSuchBucketPolicy", "The bucket policy does not exist")
-        .with("BucketName", bucket)
-}
 
 pub async fn put_bucket_policy(
     app: &AppState,
@@ -42,19 +40,12 @@ pub async fn put_bucket_policy(
     {
         return Err(S3Error::access_denied());
     }
-    app.store
-        .set_bucket_policy(bucket, Some(text.to_string()))
-        .await?;
+    store_document(app, request, BucketConfig::Policy, text.to_string()).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
 pub async fn get_bucket_policy(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    let bucket = request.bucket()?;
-    app.store.bucket(bucket)?;
-    let text = app
-        .store
-        .bucket_policy(bucket)?
-        .ok_or_else(|| no_policy(bucket))?;
+    let text = stored_document(app, request, BucketConfig::Policy)?;
     let mut response = Response::new(Body::from(text));
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
@@ -64,20 +55,16 @@ pub async fn get_bucket_policy(app: &AppState, request: &S3Request) -> S3Result<
 }
 
 pub async fn delete_bucket_policy(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    let bucket = request.bucket()?;
-    app.store.set_bucket_policy(bucket, None).await?;
-    app.bucket_policies.forget(bucket);
-    Ok(empty_response(StatusCode::NO_CONTENT))
+    delete_document(app, request, BucketConfig::Policy).await
 }
 
 pub async fn get_bucket_policy_status(app: &AppState, request: &S3Request) -> S3Result<Response> {
     let bucket = request.bucket()?;
-    let revision = app
-        .store
-        .bucket(bucket)?
-        .policy_revision
-        .ok_or_else(|| no_policy(bucket))?;
-    let policy = crate::s3::stored_policy(app, bucket, revision)?;
+    let record = app.store.bucket(bucket)?;
+    let policy = app
+        .bucket_policies
+        .get(&app.store, &record)?
+        .ok_or_else(|| missing(BucketConfig::Policy, bucket))?;
     let mut out = XmlWriter::document();
     out.root("PolicyStatus");
     out.elem(
@@ -86,4 +73,12 @@ pub async fn get_bucket_policy_status(app: &AppState, request: &S3Request) -> S3
     );
     out.close("PolicyStatus");
     Ok(xml_response(StatusCode::OK, out.finish()))
+}
+
+impl StoredConfig for PolicyDocument {
+    const WHICH: BucketConfig = BucketConfig::Policy;
+
+    fn parse_stored(bucket: &str, text: &str) -> Result<Self, String> {
+        PolicyDocument::parse(text, PolicyKind::Bucket, Some(bucket)).map_err(|e| e.message)
+    }
 }

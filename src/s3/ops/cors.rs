@@ -11,26 +11,20 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
+use super::bucket_config::{delete_document, store_document, stored_document};
 use super::empty_response;
 use crate::http::AppState;
 use crate::meta::model::BucketRecord;
 use crate::s3::cors::{CorsConfiguration, CorsMatch, CorsRequest, split_header_list};
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request, read_small_body};
+use crate::store::bucket_config::BucketConfig;
 
 /// A configuration of 100 rules with long origin lists stays well under this.
 const MAX_CORS_BODY: usize = 64 * 1024;
 
 /// What every CORS-aware response varies on (AWS sends exactly this).
 const VARY: &str = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
-
-fn no_configuration(bucket: &str) -> S3Error {
-    S3Error::new(
-        "NoSuchCORSConfiguration",
-        "The CORS configuration does not exist",
-    )
-    .with("BucketName", bucket)
-}
 
 /// AWS's answer to a preflight no rule allows (its spelling of "evaluation" included).
 fn forbidden() -> S3Error {
@@ -45,33 +39,21 @@ pub async fn put_bucket_cors(
     request: &S3Request,
     body: &mut RequestBody,
 ) -> S3Result<Response> {
-    let bucket = request.bucket()?;
-    app.store.bucket(bucket)?;
+    app.store.bucket(request.bucket()?)?;
     let document = read_small_body(body, MAX_CORS_BODY).await?;
     let config = CorsConfiguration::parse(&document)?;
     // Stored as rendered from the parsed rules: what GetBucketCors answers, in S3's namespace.
-    app.store
-        .set_bucket_cors(bucket, Some(config.to_xml()))
-        .await?;
-    app.bucket_cors.forget(bucket);
+    store_document(app, request, BucketConfig::Cors, config.to_xml()).await?;
     Ok(empty_response(StatusCode::OK))
 }
 
 pub async fn get_bucket_cors(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    let bucket = request.bucket()?;
-    app.store.bucket(bucket)?;
-    let text = app
-        .store
-        .bucket_cors(bucket)?
-        .ok_or_else(|| no_configuration(bucket))?;
-    Ok(super::xml_response(StatusCode::OK, text))
+    let document = stored_document(app, request, BucketConfig::Cors)?;
+    Ok(super::xml_response(StatusCode::OK, document))
 }
 
 pub async fn delete_bucket_cors(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    let bucket = request.bucket()?;
-    app.store.set_bucket_cors(bucket, None).await?;
-    app.bucket_cors.forget(bucket);
-    Ok(empty_response(StatusCode::NO_CONTENT))
+    delete_document(app, request, BucketConfig::Cors).await
 }
 
 /// The parsed configuration of a bucket, None when it has none.
@@ -79,17 +61,7 @@ fn configuration(
     app: &AppState,
     record: &BucketRecord,
 ) -> S3Result<Option<Arc<CorsConfiguration>>> {
-    let Some(revision) = record.cors_revision else {
-        return Ok(None);
-    };
-    let bucket = record.name.as_str();
-    app.bucket_cors
-        .get(bucket, revision, || {
-            app.store.bucket_cors(bucket)?.ok_or_else(|| {
-                S3Error::internal(format!("the CORS configuration of {bucket} is missing"))
-            })
-        })
-        .map(Some)
+    Ok(app.bucket_cors.get(&app.store, record)?)
 }
 
 /// `OPTIONS /bucket[/key]`: 200 with the matching rule's `Access-Control-*` headers, or 403

@@ -4,7 +4,7 @@
 
 pub(crate) mod acl;
 mod bucket;
-mod bucket_config;
+pub mod bucket_config;
 mod bucket_policy;
 mod checksums;
 pub(crate) mod cors;

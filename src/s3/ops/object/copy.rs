@@ -159,7 +159,9 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
     let same_object = source.bucket == bucket && source.key == key && source.version.is_latest();
     let class_changes = request.header("x-amz-storage-class").is_some()
         && storage_class != version.attrs.storage_class;
-    if same_object && metadata_directive == Directive::Copy && !class_changes {
+    // The redirect location is never copied, so naming one always sets something new.
+    let sets_redirect = request.header("x-amz-website-redirect-location").is_some();
+    if same_object && metadata_directive == Directive::Copy && !class_changes && !sets_redirect {
         return Err(S3Error::invalid_request(
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
         ));

@@ -1,0 +1,113 @@
+//! Bucket configuration documents (bucket policy, CORS, website, and those later issues add):
+//! each stored as its validated text under the bucket's entry of `Tree::BucketConfigs`, with a
+//! revision stamped in the bucket record. The record is read by every request anyway, so a
+//! request learns from it whether there is a document, and caches of the parsed document
+//! (`store::config_cache`) know when to reload. The store does not parse documents: the
+//! operation that put one validated it first.
+
+use super::{Store, StoreError};
+use crate::meta::model::BucketRecord;
+use crate::meta::{Tree, keys};
+
+/// Which configuration document of a bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BucketConfig {
+    Policy,
+    Cors,
+    Website,
+}
+
+impl BucketConfig {
+    pub const ALL: [BucketConfig; 3] = [
+        BucketConfig::Policy,
+        BucketConfig::Cors,
+        BucketConfig::Website,
+    ];
+
+    /// The document's entry under the bucket in `Tree::BucketConfigs` (part of the on-disk format).
+    fn entry(self) -> &'static str {
+        match self {
+            BucketConfig::Policy => "policy",
+            BucketConfig::Cors => "cors",
+            BucketConfig::Website => "website",
+        }
+    }
+
+    /// What the document is called in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BucketConfig::Policy => "bucket policy",
+            BucketConfig::Cors => "CORS configuration",
+            BucketConfig::Website => "website configuration",
+        }
+    }
+
+    /// The revision of the stored document; None when the bucket has none.
+    pub fn revision(self, record: &BucketRecord) -> Option<u64> {
+        match self {
+            BucketConfig::Policy => record.policy_revision,
+            BucketConfig::Cors => record.cors_revision,
+            BucketConfig::Website => record.website_revision,
+        }
+    }
+
+    fn revision_mut(self, record: &mut BucketRecord) -> &mut Option<u64> {
+        match self {
+            BucketConfig::Policy => &mut record.policy_revision,
+            BucketConfig::Cors => &mut record.cors_revision,
+            BucketConfig::Website => &mut record.website_revision,
+        }
+    }
+
+    pub(super) fn key(self, bucket: &str) -> Vec<u8> {
+        keys::bucket_config(bucket, self.entry())
+    }
+}
+
+impl Store {
+    /// Put (Some) or delete (None) a configuration document; the caller has validated it.
+    /// Every put gets a new, larger revision, so no cache can mistake it for the one before.
+    pub async fn set_bucket_config(
+        &self,
+        name: &str,
+        which: BucketConfig,
+        document: Option<String>,
+    ) -> Result<(), StoreError> {
+        let at = which.key(name);
+        self.meta.transact(|tx| {
+            let mut record = Store::writable_bucket(tx, name)?;
+            let revision = which.revision_mut(&mut record);
+            match &document {
+                Some(text) => {
+                    let previous = revision.unwrap_or(0);
+                    *revision = Some(super::now_nanos().max(previous + 1));
+                    tx.put(Tree::BucketConfigs, &at, text.as_bytes())?;
+                }
+                None => {
+                    *revision = None;
+                    tx.delete(Tree::BucketConfigs, &at)?;
+                }
+            }
+            tx.put_record(Tree::Buckets, name.as_bytes(), &record)?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.sync().await
+    }
+
+    /// A configuration document as [`Store::set_bucket_config`] stored it.
+    pub fn bucket_config(
+        &self,
+        name: &str,
+        which: BucketConfig,
+    ) -> Result<Option<String>, StoreError> {
+        match self.meta.get(Tree::BucketConfigs, &which.key(name))? {
+            None => Ok(None),
+            Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+                StoreError::Internal(format!(
+                    "the stored {} of {name} is not UTF-8",
+                    which.describe()
+                ))
+            }),
+        }
+    }
+}
