@@ -415,6 +415,7 @@ fn object_version(i: u64) -> ObjectVersion {
         }),
         checksum: Some(Checksum::compute(ChecksumAlgorithm::Crc64Nvme, &id)),
         checksum_type: Some(ChecksumType::FullObject),
+        restore: None,
     }
 }
 

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::Deserialize;
 
+use crate::chunk::{AzConfig, ChunkConfig};
+
 #[derive(Debug, Clone, Args, Default)]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the chosen address is printed).
@@ -47,6 +49,10 @@ pub struct ServeArgs {
     /// defaults: BucketOwnerEnforced and all four public access blocks on).
     #[arg(long, env = "STRATA_BUCKET_DEFAULTS", value_enum)]
     pub bucket_defaults: Option<BucketDefaults>,
+    /// The length of a lifecycle day in seconds: lifecycle rules' days, minimum storage
+    /// durations, restore days and restore latencies all count in it (tests and demos use 1).
+    #[arg(long, env = "STRATA_LIFECYCLE_DAY_SECONDS")]
+    pub lifecycle_day_seconds: Option<u64>,
     /// Optional TOML file with the same settings (snake_case keys).
     #[arg(long, env = "STRATA_CONFIG")]
     pub config: Option<PathBuf>,
@@ -66,6 +72,22 @@ struct FileConfig {
     inline_threshold: Option<usize>,
     storage_classes: Option<PathBuf>,
     bucket_defaults: Option<BucketDefaults>,
+    lifecycle_day_seconds: Option<u64>,
+    /// The AZs with their drive directories (`[[az]]` tables), instead of `azs` default ones.
+    az: Option<Vec<ZoneFile>>,
+}
+
+/// One `[[az]]` table of the configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZoneFile {
+    name: String,
+    /// The hot pool's directories.
+    drives: Vec<PathBuf>,
+    /// The archive pool's directories (cheaper media); archive classes use the hot drives of
+    /// an AZ that has none.
+    #[serde(default)]
+    archive_drives: Vec<PathBuf>,
 }
 
 /// The access settings a new bucket gets when CreateBucket does not choose them.
@@ -93,6 +115,10 @@ pub struct Config {
     pub inline_threshold: usize,
     pub storage_classes: Option<PathBuf>,
     pub bucket_defaults: BucketDefaults,
+    pub lifecycle_day_seconds: u64,
+    /// Where the chunk store keeps shards: `azs` default AZ directories under the data
+    /// directory, or the file's `[[az]]` tables.
+    pub chunk: ChunkConfig,
 }
 
 impl Config {
@@ -109,19 +135,37 @@ impl Config {
             (None, None) => None,
             _ => return Err("tls_cert and tls_key go together".into()),
         };
-        let azs = args.azs.or(file.azs).unwrap_or(3);
-        if !(1..=26).contains(&azs) {
-            return Err(format!("azs must be between 1 and 26, not {azs}"));
-        }
+        let data_dir = args
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let chunk = match (&file.az, args.azs.or(file.azs)) {
+            (Some(_), Some(_)) => return Err("azs and [[az]] tables cannot both be given".into()),
+            (Some(zones), None) => ChunkConfig {
+                root: data_dir.clone(),
+                azs: zones
+                    .iter()
+                    .map(|zone| AzConfig {
+                        name: zone.name.clone(),
+                        drives: zone.drives.clone(),
+                        archive_drives: zone.archive_drives.clone(),
+                    })
+                    .collect(),
+            },
+            (None, azs) => {
+                let azs = azs.unwrap_or(3);
+                if !(1..=26).contains(&azs) {
+                    return Err(format!("azs must be between 1 and 26, not {azs}"));
+                }
+                ChunkConfig::with_default_azs(&data_dir, azs)
+            }
+        };
         Ok(Config {
             listen: args
                 .listen
                 .or(file.listen)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9000))),
-            data_dir: args
-                .data_dir
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from("./data")),
+            data_dir,
             region: args
                 .region
                 .or(file.region)
@@ -129,7 +173,7 @@ impl Config {
             domain: args.domain.or(file.domain),
             website_listen: args.website_listen.or(file.website_listen),
             tls,
-            azs,
+            azs: chunk.azs.len(),
             inline_threshold: args
                 .inline_threshold
                 .or(file.inline_threshold)
@@ -139,6 +183,12 @@ impl Config {
                 .bucket_defaults
                 .or(file.bucket_defaults)
                 .unwrap_or_default(),
+            lifecycle_day_seconds: match args.lifecycle_day_seconds.or(file.lifecycle_day_seconds) {
+                Some(0) => return Err("lifecycle_day_seconds must be at least 1".into()),
+                Some(seconds) => seconds,
+                None => 86_400,
+            },
+            chunk,
         })
     }
 }
@@ -199,5 +249,34 @@ mod tests {
         let config = Config::resolve(args).expect("config");
         assert_eq!(config.region, "eu-west-1");
         assert_eq!(config.azs, 5);
+    }
+
+    #[test]
+    fn az_tables_give_each_zone_its_hot_and_archive_drives() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.toml");
+        let text = "[[az]]\nname = \"east\"\ndrives = [\"/ssd/e\"]\narchive_drives = [\"/hdd/e1\", \"/hdd/e2\"]\n\
+                    [[az]]\nname = \"west\"\ndrives = [\"/ssd/w\"]\n";
+        std::fs::write(&path, text).expect("write");
+        let config = Config::resolve(ServeArgs {
+            config: Some(path.clone()),
+            ..ServeArgs::default()
+        })
+        .expect("config");
+        assert_eq!(config.azs, 2);
+        assert_eq!(config.chunk.azs[0].name, "east");
+        assert_eq!(
+            config.chunk.azs[0].archive_drives,
+            [PathBuf::from("/hdd/e1"), PathBuf::from("/hdd/e2")]
+        );
+        assert_eq!(config.chunk.azs[1].drives, [PathBuf::from("/ssd/w")]);
+        assert!(config.chunk.azs[1].archive_drives.is_empty());
+        // A count of default AZs as well is a contradiction, refused.
+        let both = ServeArgs {
+            config: Some(path),
+            azs: Some(3),
+            ..ServeArgs::default()
+        };
+        assert!(Config::resolve(both).is_err());
     }
 }

@@ -13,6 +13,7 @@ pub mod classes;
 pub mod config;
 pub mod http;
 pub mod iam;
+pub mod lifecycle;
 pub mod meta;
 pub mod policy;
 pub mod s3;

@@ -15,12 +15,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use crate::chunk::{ChunkConfig, ChunkStore};
+use crate::chunk::ChunkStore;
 use crate::classes::StorageClasses;
 use crate::config::Config;
 use crate::http::{AppState, ClientAddr, WebsiteListener, router};
 use crate::iam::seal::Sealer;
 use crate::iam::{CredentialSource, Identities, RootCredentials};
+use crate::lifecycle::LifecycleWorker;
 use crate::meta::Meta;
 use crate::meta::sled_backend::SledBackend;
 use crate::store::Store;
@@ -33,17 +34,19 @@ pub async fn run(config: Config) -> Result<(), String> {
         Some(dir) => StorageClasses::load_dir(dir, config.azs)?,
         None => StorageClasses::embedded(config.azs)?,
     };
-    let chunk = ChunkStore::open(ChunkConfig::with_default_azs(&config.data_dir, config.azs))
-        .map_err(|e| format!("chunk store: {e}"))?;
+    let chunk = ChunkStore::open(config.chunk.clone()).map_err(|e| format!("chunk store: {e}"))?;
     let meta = Meta::new(Arc::new(
         SledBackend::open(&config.data_dir.join("meta")).map_err(|e| format!("metadata: {e}"))?,
     ));
-    let store = Arc::new(Store::new(
-        meta,
-        chunk.clone(),
-        Arc::new(classes),
-        config.inline_threshold,
-    ));
+    let store = Arc::new(
+        Store::new(
+            meta,
+            chunk.clone(),
+            Arc::new(classes),
+            config.inline_threshold,
+        )
+        .with_lifecycle_day_seconds(config.lifecycle_day_seconds),
+    );
     store
         .recover()
         .await
@@ -105,6 +108,12 @@ pub async fn run(config: Config) -> Result<(), String> {
     let mut workers = Vec::new();
     workers.push(tokio::spawn(
         GcWorker {
+            store: store.clone(),
+        }
+        .run(shutdown_rx.clone()),
+    ));
+    workers.push(tokio::spawn(
+        LifecycleWorker {
             store: store.clone(),
         }
         .run(shutdown_rx.clone()),

@@ -16,7 +16,7 @@ use std::time::SystemTime;
 
 use super::format::{DATA_FORMAT_VERSION, DataFormat, FORMAT_FILE};
 use super::shard::{create_new, fsync_dir};
-use super::{BlobId, ChunkConfig, ChunkError, ShardLocation};
+use super::{BlobId, ChunkConfig, ChunkError, Pool, ShardLocation};
 
 const TMP_DIR: &str = "tmp";
 const BLOBS_DIR: &str = "blobs";
@@ -25,6 +25,7 @@ const BLOBS_DIR: &str = "blobs";
 #[derive(Debug)]
 pub struct Drive {
     pub path: PathBuf,
+    pub pool: Pool,
     /// Last probe result.
     healthy: AtomicBool,
     /// Taken out of service by an operator: down whatever the probe says.
@@ -32,9 +33,10 @@ pub struct Drive {
 }
 
 impl Drive {
-    fn new(path: PathBuf) -> Drive {
+    fn new(path: PathBuf, pool: Pool) -> Drive {
         Drive {
             path,
+            pool,
             healthy: AtomicBool::new(false),
             admin_down: AtomicBool::new(false),
         }
@@ -186,16 +188,36 @@ fn probe(path: &Path) -> Result<(), String> {
     std::fs::remove_file(&probe).map_err(|e| format!("cannot remove probe file: {e}"))
 }
 
-/// An AZ and its drives, in configuration order (the index a `ShardLocation` names).
+/// An AZ and its drives, in configuration order (the index a `ShardLocation` names): the hot
+/// pool's, then the archive pool's.
 #[derive(Debug)]
 pub struct AzDrives {
     pub name: String,
     pub drives: Vec<Drive>,
 }
 
+impl AzDrives {
+    /// The indices of the drives a layout in `pool` writes to: that pool's, or the hot pool's
+    /// when the AZ has no drive in it.
+    fn pool_drives(&self, pool: Pool) -> Vec<u16> {
+        let of = |wanted: Pool| -> Vec<u16> {
+            (0..self.drives.len())
+                .filter(|&i| self.drives[i].pool == wanted)
+                .map(|i| i as u16)
+                .collect()
+        };
+        match of(pool) {
+            found if !found.is_empty() => found,
+            _ => of(Pool::Hot),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct DriveSet {
     pub azs: Vec<AzDrives>,
+    /// Per pool (hot, archive), per AZ: the drives placement chooses from.
+    pool_drives: [Vec<Vec<u16>>; 2],
 }
 
 impl DriveSet {
@@ -208,16 +230,26 @@ impl DriveSet {
             Err(e) if e.kind() == io::ErrorKind::NotFound => initialise(config, &format_path)?,
             Err(e) => return Err(io_error(&format_path, e)),
         }
-        let set = DriveSet {
-            azs: config
-                .azs
-                .iter()
-                .map(|az| AzDrives {
-                    name: az.name.clone(),
-                    drives: az.drives.iter().cloned().map(Drive::new).collect(),
-                })
-                .collect(),
-        };
+        let azs: Vec<AzDrives> = config
+            .azs
+            .iter()
+            .map(|az| AzDrives {
+                name: az.name.clone(),
+                drives: az
+                    .drives
+                    .iter()
+                    .map(|path| Drive::new(path.clone(), Pool::Hot))
+                    .chain(
+                        az.archive_drives
+                            .iter()
+                            .map(|path| Drive::new(path.clone(), Pool::Archive)),
+                    )
+                    .collect(),
+            })
+            .collect();
+        let pool_drives = [Pool::Hot, Pool::Archive]
+            .map(|pool| azs.iter().map(|az| az.pool_drives(pool)).collect());
+        let set = DriveSet { azs, pool_drives };
         for (az, drive) in set.all() {
             if let Err(why) = probe(&drive.path) {
                 tracing::warn!(az = %az, drive = %drive.path.display(), reason = %why, "drive is down at open");
@@ -235,8 +267,12 @@ impl DriveSet {
             .get(usize::from(location.drive))
     }
 
-    pub fn drives_per_az(&self) -> Vec<usize> {
-        self.azs.iter().map(|az| az.drives.len()).collect()
+    /// Per AZ, the drives a layout in `pool` writes to.
+    pub fn pool_drives(&self, pool: Pool) -> &[Vec<u16>] {
+        match pool {
+            Pool::Hot => &self.pool_drives[0],
+            Pool::Archive => &self.pool_drives[1],
+        }
     }
 
     /// Every drive with its AZ name.
@@ -266,9 +302,10 @@ fn check_config(config: &ChunkConfig) -> Result<(), ChunkError> {
         ));
     }
     for (i, az) in config.azs.iter().enumerate() {
-        if az.drives.is_empty() || az.drives.len() > usize::from(u16::MAX) {
+        if az.drives.is_empty() || az.drives.len() + az.archive_drives.len() > usize::from(u16::MAX)
+        {
             return Err(ChunkError::InvalidLayout(format!(
-                "AZ {} must have between 1 and {} drives",
+                "AZ {} must have between 1 and {} drives (hot and archive together), at least one hot",
                 az.name,
                 u16::MAX
             )));
@@ -286,7 +323,11 @@ fn check_config(config: &ChunkConfig) -> Result<(), ChunkError> {
 /// First start: create every drive's directories, then record the format (last, so that a crash
 /// half-way through initialising is retried from scratch at the next start).
 fn initialise(config: &ChunkConfig, format_path: &Path) -> Result<(), ChunkError> {
-    for drive in config.azs.iter().flat_map(|az| az.drives.iter()) {
+    for drive in config
+        .azs
+        .iter()
+        .flat_map(|az| az.drives.iter().chain(&az.archive_drives))
+    {
         for dir in [drive.join(TMP_DIR), drive.join(BLOBS_DIR)] {
             std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
         }

@@ -35,6 +35,16 @@ pub enum Spread {
     SingleZone,
 }
 
+/// The drives of an AZ a class writes to: the `hot` pool, or the `archive` pool (directories on
+/// cheaper media). An AZ without archive drives keeps archive classes on its hot drives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pool {
+    #[default]
+    Hot,
+    Archive,
+}
+
 /// The erasure layout of a storage class: RS(k = data_shards, m = parity_shards) over stripes of
 /// k × block_size bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +53,8 @@ pub struct Layout {
     pub parity_shards: u8,
     pub block_size: u32,
     pub spread: Spread,
+    #[serde(default)]
+    pub pool: Pool,
 }
 
 impl Layout {
@@ -194,11 +206,12 @@ impl StripeGeometry {
     }
 }
 
-/// Chooses the location of every shard of a blob. `drives_per_az[a]` is the number of drives of AZ a
-/// (each at least 1). The layout must have been validated against `drives_per_az.len()` AZs.
-pub fn place_shards(layout: &Layout, id: &BlobId, drives_per_az: &[usize]) -> Vec<ShardLocation> {
+/// Chooses the location of every shard of a blob. `pool_drives[a]` lists the drives of AZ a the
+/// layout's pool may use (indices into the AZ's drives; each list non-empty). The layout must
+/// have been validated against `pool_drives.len()` AZs.
+pub fn place_shards(layout: &Layout, id: &BlobId, pool_drives: &[Vec<u16>]) -> Vec<ShardLocation> {
     let total = usize::from(layout.data_shards) + usize::from(layout.parity_shards);
-    let az_count = drives_per_az.len().max(1);
+    let az_count = pool_drives.len().max(1);
     // The id is random, so its bytes spread both the starting AZ and the starting drive evenly.
     let seed = u64::from_le_bytes([
         id.0[0], id.0[1], id.0[2], id.0[3], id.0[4], id.0[5], id.0[6], id.0[7],
@@ -213,11 +226,14 @@ pub fn place_shards(layout: &Layout, id: &BlobId, drives_per_az: &[usize]) -> Ve
                 Spread::Zones => ((start + i) % az_count, i / az_count),
                 Spread::SingleZone => (start, i),
             };
-            let drives = drives_per_az.get(az).copied().unwrap_or(1).max(1);
-            let drive = (drive_seed.wrapping_add(ordinal_in_az)) % drives;
+            let drives = pool_drives.get(az).map(Vec::as_slice).unwrap_or(&[]);
+            let drive = match drives.len() {
+                0 => 0,
+                n => drives[drive_seed.wrapping_add(ordinal_in_az) % n],
+            };
             ShardLocation {
                 az: az as u16,
-                drive: drive as u16,
+                drive,
             }
         })
         .collect()
@@ -234,6 +250,7 @@ mod tests {
             parity_shards: m,
             block_size,
             spread,
+            pool: Pool::Hot,
         }
     }
 
@@ -339,7 +356,8 @@ mod tests {
             let layout = layout(k, m, 4096, spread.clone());
             prop_assume!(layout.validate(azs).is_ok());
             let drives = &drives[..azs];
-            let placement = place_shards(&layout, &BlobId(id), drives);
+            let pool_drives: Vec<Vec<u16>> = drives.iter().map(|&n| (0..n as u16).collect()).collect();
+            let placement = place_shards(&layout, &BlobId(id), &pool_drives);
             prop_assert_eq!(placement.len(), usize::from(k) + usize::from(m));
             let mut per_az = vec![0usize; azs];
             let mut per_drive = std::collections::HashMap::new();

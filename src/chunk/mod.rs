@@ -43,7 +43,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-pub use layout::{BLOCK_ALIGN, Layout, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS, Spread};
+pub use layout::{BLOCK_ALIGN, Layout, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS, Pool, Spread};
 pub use writer::BlobWriter;
 
 use drives::{DriveSet, io_error};
@@ -67,7 +67,11 @@ pub struct ChunkConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AzConfig {
     pub name: String,
+    /// The hot pool: where every class that does not name the archive pool writes.
     pub drives: Vec<PathBuf>,
+    /// The archive pool (may be empty: archive classes then use the hot drives). Drive indices
+    /// of a `ShardLocation` count the hot drives first, then these.
+    pub archive_drives: Vec<PathBuf>,
 }
 
 impl ChunkConfig {
@@ -78,6 +82,7 @@ impl ChunkConfig {
                 let name = az_name(i);
                 AzConfig {
                     drives: vec![root.join(&name)],
+                    archive_drives: Vec::new(),
                     name,
                 }
             })
@@ -180,7 +185,8 @@ impl BlobRef {
             data_shards: self.data_shards,
             parity_shards: self.parity_shards,
             block_size: self.block_size,
-            spread: Spread::SingleZone, // spread is not recorded; shape checks only
+            spread: Spread::SingleZone, // spread and pool are not recorded; shape checks only
+            pool: Pool::Hot,
         };
         let problem = layout.validate(1).err().or_else(|| {
             (self.placement.len() != self.total_shards()).then(|| {

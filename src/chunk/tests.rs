@@ -22,6 +22,7 @@ pub(super) fn rs42() -> Layout {
         parity_shards: 2,
         block_size: BLOCK,
         spread: Spread::Zones,
+        pool: Pool::Hot,
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 
 use super::tests::{
-    BLOCK, assert_damage_once, files_under, get, get_all, open, pattern, put, rs42,
+    BLOCK, assert_damage_once, files_under, get, get_all, open, pattern, put, put_in_chunks, rs42,
 };
 use super::*;
 
@@ -143,6 +143,7 @@ async fn several_drives_per_az_share_the_shards() {
                 drives: (0..2)
                     .map(|d| dir.path().join(format!("{name}-{d}")))
                     .collect(),
+                archive_drives: Vec::new(),
             })
             .collect(),
     };
@@ -249,4 +250,58 @@ fn default_az_names_continue_past_z() {
     assert_eq!(config.azs[25].name, "az-z");
     assert_eq!(config.azs[26].name, "az-aa");
     assert_eq!(config.azs[27].drives, [PathBuf::from("/data/az-ab")]);
+}
+
+#[tokio::test]
+async fn archive_layouts_go_to_the_archive_pool_where_an_az_has_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // east and west have an archive drive each; north has only its hot drive.
+    let config = ChunkConfig {
+        root: dir.path().to_path_buf(),
+        azs: ["east", "west", "north"]
+            .iter()
+            .map(|name| AzConfig {
+                name: name.to_string(),
+                drives: vec![dir.path().join(format!("{name}-hot"))],
+                archive_drives: match *name {
+                    "north" => Vec::new(),
+                    _ => vec![dir.path().join(format!("{name}-archive"))],
+                },
+            })
+            .collect(),
+    };
+    let store = ChunkStore::open(config.clone()).unwrap();
+    let data = pattern(300_000, 15);
+    let archive = Layout {
+        pool: Pool::Archive,
+        ..rs42()
+    };
+    let hot_blob = put(&store, &data).await;
+    let archive_blob = put_in_chunks(&store, &archive, &data, 4096).await;
+    let drive_of = |blob: &BlobRef, shard: usize| {
+        let loc = blob.placement[shard];
+        let az = &config.azs[usize::from(loc.az)];
+        let all: Vec<&PathBuf> = az.drives.iter().chain(&az.archive_drives).collect();
+        (az.name.clone(), all[usize::from(loc.drive)].clone())
+    };
+    for shard in 0..6 {
+        let (_, hot_drive) = drive_of(&hot_blob, shard);
+        assert!(
+            hot_drive.to_string_lossy().ends_with("-hot"),
+            "{}",
+            hot_drive.display()
+        );
+        let (az, drive) = drive_of(&archive_blob, shard);
+        let expected = if az == "north" { "hot" } else { "archive" };
+        assert!(
+            drive
+                .to_string_lossy()
+                .ends_with(&format!("{az}-{expected}")),
+            "shard {shard} of the archive blob is on {}",
+            drive.display()
+        );
+        assert!(store.shard_path(&archive_blob, shard).starts_with(&drive));
+        assert!(store.shard_path(&archive_blob, shard).exists());
+    }
+    assert_eq!(get_all(&store, &archive_blob).await.unwrap(), data);
 }

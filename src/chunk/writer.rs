@@ -75,7 +75,7 @@ impl BlobWriter {
             .get(layout.data_shards, layout.parity_shards)
             .map_err(ChunkError::InvalidLayout)?;
         let id = BlobId::random();
-        let placement = place_shards(layout, &id, &drives.drives_per_az());
+        let placement = place_shards(layout, &id, drives.pool_drives(layout.pool));
         let temp_paths: Vec<_> = placement
             .iter()
             .enumerate()

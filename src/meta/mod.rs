@@ -46,10 +46,12 @@ pub enum Tree {
     AccessKeys,
     /// account/kind/name → IAM users, groups and managed policies (`iam::store::entity_key`).
     IamEntities,
+    /// due time/kind/target → the target of a scheduled lifecycle or restore step (`store::due`).
+    Due,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 14] = [
+    pub const ALL: [Tree; 15] = [
         Tree::Buckets,
         Tree::Objects,
         Tree::Versions,
@@ -64,6 +66,7 @@ impl Tree {
         Tree::Accounts,
         Tree::AccessKeys,
         Tree::IamEntities,
+        Tree::Due,
     ];
 
     pub fn name(self) -> &'static str {
@@ -82,6 +85,7 @@ impl Tree {
             Tree::Accounts => "accounts",
             Tree::AccessKeys => "access_keys",
             Tree::IamEntities => "iam_entities",
+            Tree::Due => "due",
         }
     }
 

@@ -114,6 +114,17 @@ pub enum ObjectData {
     Parts(Vec<PartData>),
 }
 
+impl ObjectData {
+    /// The blobs holding the bytes (none for inline data).
+    pub fn blobs(&self) -> Vec<&BlobRef> {
+        match self {
+            ObjectData::Inline => Vec::new(),
+            ObjectData::Blob(blob) => vec![blob],
+            ObjectData::Parts(parts) => parts.iter().map(|p| &p.blob).collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartData {
     pub number: u32,
@@ -145,6 +156,30 @@ pub struct ObjectVersion {
     pub checksum: Option<Checksum>,
     #[serde(default)]
     pub checksum_type: Option<ChecksumType>,
+    /// RestoreObject's state, for versions in a class that needs one (GLACIER, DEEP_ARCHIVE).
+    #[serde(default)]
+    pub restore: Option<RestoreState>,
+}
+
+/// A restore of an archived version: requested, then (at `ready_ms`) a temporary copy in the
+/// STANDARD layout that reads use until `expiry_ms`, when it is removed again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestoreState {
+    /// `Expedited`, `Standard` or `Bulk`.
+    pub tier: String,
+    pub requested_ms: i64,
+    /// When the copy is due to be readable (the tier's latency after the request).
+    pub ready_ms: i64,
+    /// When the copy goes away: the request's `Days` after it, at a day boundary.
+    pub expiry_ms: i64,
+    /// The copy, once made; None while the restore is in progress.
+    pub copy: Option<ObjectData>,
+}
+
+impl RestoreState {
+    pub fn in_progress(&self) -> bool {
+        self.copy.is_none()
+    }
 }
 
 impl ObjectVersion {
@@ -159,11 +194,16 @@ impl ObjectVersion {
 
     /// Blobs this version references (for reference counting and GC).
     pub fn blobs(&self) -> Vec<&BlobRef> {
-        match &self.data {
-            ObjectData::Inline => Vec::new(),
-            ObjectData::Blob(blob) => vec![blob],
-            ObjectData::Parts(parts) => parts.iter().map(|p| &p.blob).collect(),
-        }
+        self.data.blobs()
+    }
+
+    /// The blobs of a restored copy (an archived version's temporary STANDARD copy).
+    pub fn restored_blobs(&self) -> Vec<&BlobRef> {
+        self.restore
+            .as_ref()
+            .and_then(|r| r.copy.as_ref())
+            .map(ObjectData::blobs)
+            .unwrap_or_default()
     }
 
     pub fn part_count(&self) -> Option<usize> {

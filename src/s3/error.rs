@@ -55,6 +55,7 @@ fn status_of(code: &str) -> StatusCode {
         | "BucketAlreadyOwnedByYou"
         | "BucketNotEmpty"
         | "OperationAborted"
+        | "RestoreAlreadyInProgress"
         | "InvalidBucketState" => S::CONFLICT,
         "PreconditionFailed" => S::PRECONDITION_FAILED,
         "NotModified" => S::NOT_MODIFIED,
@@ -322,6 +323,18 @@ impl From<StoreError> for S3Error {
             )),
             StoreError::PreconditionFailed(condition) => S3Error::precondition_failed(condition),
             StoreError::Body(err) => err,
+            StoreError::Archived { storage_class } => S3Error::new(
+                "InvalidObjectState",
+                "The operation is not valid for the object's storage class",
+            )
+            .with("StorageClass", storage_class),
+            StoreError::RestoreNotAllowed => S3Error::new(
+                "InvalidObjectState",
+                "Restore is not allowed for the object's current storage class",
+            ),
+            StoreError::RestoreInProgress => {
+                S3Error::new("RestoreAlreadyInProgress", "Object restore is already in progress")
+            }
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "write refused: not enough drives up");
                 S3Error::new("ServiceUnavailable", "Please reduce your request rate.")

@@ -11,6 +11,7 @@
 
 pub mod cors;
 pub mod error;
+pub mod lifecycle;
 pub mod ops;
 pub mod policy_context;
 pub mod request;

@@ -34,6 +34,7 @@ pub enum Operation {
     /// Browser form upload: authenticated by the policy in the form, not by headers.
     PostObject,
     GetObjectAttributes,
+    RestoreObject,
     GetObjectTagging,
     PutObjectTagging,
     DeleteObjectTagging,
@@ -114,6 +115,7 @@ impl Operation {
             ListParts => "s3:ListMultipartUploadParts",
             CopyObject | UploadPartCopy | PostObject => "s3:PutObject",
             GetObjectAttributes => "s3:GetObjectAttributes",
+            RestoreObject => "s3:RestoreObject",
             GetObjectTagging => "s3:GetObjectTagging",
             PutObjectTagging => "s3:PutObjectTagging",
             DeleteObjectTagging => "s3:DeleteObjectTagging",
@@ -220,6 +222,7 @@ const OBJECT_ROUTES: &[(Method, &str, Operation)] = &[
     (Method::GET, "acl", Operation::GetObjectAcl),
     (Method::PUT, "acl", Operation::PutObjectAcl),
     (Method::GET, "attributes", Operation::GetObjectAttributes),
+    (Method::POST, "restore", Operation::RestoreObject),
 ];
 
 /// Query keywords that name a bucket sub-resource S3 supports but strata does not implement yet
@@ -480,6 +483,7 @@ mod tests {
             ("PUT /b/k?acl&versionId=v", Ok(PutObjectAcl)),
             ("DELETE /b/k?acl", Ok(NotImplemented("acl"))),
             ("GET /b/k?attributes", Ok(GetObjectAttributes)),
+            ("POST /b/k?restore", Ok(RestoreObject)),
             ("PUT /b/k?tagging", Ok(PutObjectTagging)),
             ("DELETE /b/k?tagging", Ok(DeleteObjectTagging)),
             ("PUT /b/k", Ok(PutObject)),

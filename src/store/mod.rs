@@ -15,6 +15,7 @@ pub mod acl;
 pub mod bucket;
 pub mod bucket_config;
 pub mod config_cache;
+pub mod due;
 pub mod gc;
 mod group_commit;
 mod hashing;
@@ -23,6 +24,10 @@ pub mod list_versions;
 pub mod multipart;
 pub mod object;
 mod readers;
+pub mod restore;
+#[cfg(test)]
+mod test_support;
+pub mod transition;
 pub mod usage;
 pub mod versions;
 
@@ -94,6 +99,14 @@ pub enum StoreError {
     BadChecksum(crate::checksum::ChecksumAlgorithm),
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// A read of a version in a class that needs a restore, without a restored copy.
+    #[error("the object is archived in {storage_class}")]
+    Archived { storage_class: String },
+    /// RestoreObject on a version whose class needs no restore.
+    #[error("restore is not allowed for the object's storage class")]
+    RestoreNotAllowed,
+    #[error("a restore of the object is already in progress")]
+    RestoreInProgress,
     /// The request body failed verification or ended early: already an S3 error.
     #[error("request body: {0}")]
     Body(S3Error),
@@ -119,6 +132,10 @@ pub struct Store {
     pub chunk: ChunkStore,
     pub classes: Arc<StorageClasses>,
     pub inline_threshold: usize,
+    /// The length of a lifecycle day (`--lifecycle-day-seconds`), in milliseconds.
+    day_ms: i64,
+    /// Woken when a due entry earlier than the lifecycle worker's next wake-up may exist.
+    due_wakeup: Arc<tokio::sync::Notify>,
     readers: ActiveReaders,
     gc_wakeup: Arc<tokio::sync::Notify>,
     group_commit: group_commit::GroupCommit,
@@ -137,9 +154,17 @@ impl Store {
             chunk,
             classes,
             inline_threshold,
+            day_ms: 86_400_000,
+            due_wakeup: Arc::new(tokio::sync::Notify::new()),
             readers: ActiveReaders::default(),
             gc_wakeup: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Counts lifecycle days (rules, minimum durations, restores) in `seconds` instead of 86,400.
+    pub fn with_lifecycle_day_seconds(mut self, seconds: u64) -> Self {
+        self.day_ms = (seconds.max(1) as i64).saturating_mul(1000);
+        self
     }
 
     /// Make committed metadata durable before the caller acknowledges the write.
@@ -151,6 +176,10 @@ impl Store {
         self.classes
             .get(name)
             .ok_or_else(|| StoreError::Internal(format!("unknown storage class {name}")))
+    }
+
+    pub fn due_wakeup(&self) -> Arc<tokio::sync::Notify> {
+        self.due_wakeup.clone()
     }
 
     pub fn gc_wakeup(&self) -> Arc<tokio::sync::Notify> {

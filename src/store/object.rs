@@ -161,10 +161,8 @@ impl Store {
 
     /// Delete a blob that was written but will never be committed.
     pub(super) async fn discard(&self, stored: &Stored) {
-        if let Stored::Blob(blob) = stored
-            && let Err(err) = self.chunk.delete(blob).await
-        {
-            tracing::warn!(blob = %blob.id, %err, "could not remove uncommitted blob; the orphan GC will");
+        if let Stored::Blob(blob) = stored {
+            self.discard_blob(blob).await;
         }
     }
 
@@ -199,6 +197,7 @@ impl Store {
             data,
             checksum: Some(written.checksum.clone()),
             checksum_type: Some(ChecksumType::FullObject),
+            restore: None,
         };
         let condition = &input.condition;
         match self.commit_version(
@@ -255,7 +254,7 @@ impl Store {
         version: &ObjectVersion,
         range: Range<u64>,
     ) -> Result<ObjectStream, StoreError> {
-        match &version.data {
+        match self.readable_data(version)? {
             ObjectData::Inline => {
                 let bytes = self
                     .meta

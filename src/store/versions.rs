@@ -204,7 +204,7 @@ impl<'t, 'a> KeyVersions<'t, 'a> {
         if matches!(version.data, ObjectData::Inline) {
             self.tx.delete(Tree::Inline, &uid)?;
         }
-        for blob in version.blobs() {
+        for blob in version.blobs().into_iter().chain(version.restored_blobs()) {
             super::gc::release_blob(self.tx, blob)?;
         }
         self.usage.remove(version, was_latest);
@@ -467,6 +467,7 @@ fn delete_marker(owner: &str) -> ObjectVersion {
         data: ObjectData::Inline,
         checksum: None,
         checksum_type: None,
+        restore: None,
     }
 }
 

@@ -4,21 +4,13 @@
 //! pointer and the usage counters consistent, and read each version's bytes back.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use bytes::Bytes;
-use futures_util::{StreamExt, stream};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::checksum::ChecksumAlgorithm;
-use crate::chunk::{ChunkConfig, ChunkStore};
-use crate::classes::StorageClasses;
-use crate::meta::Meta;
-use crate::meta::memory::MemoryBackend;
-use crate::meta::model::{ObjectAttributes, Versioning};
+use crate::meta::model::Versioning;
 use crate::store::list_versions::{VersionEntry, VersionQuery};
-use crate::store::object::{ChecksumSpec, PutInput, WriteCondition};
+use crate::store::test_support::{self, test_store};
 use crate::store::usage::Usage;
 use crate::store::versions::{VersionSelector, shown_id};
 use crate::store::{Store, StoreError};
@@ -32,52 +24,15 @@ struct ModelVersion {
     body: Option<Vec<u8>>,
 }
 
-fn test_store(dir: &std::path::Path) -> Store {
-    let classes = StorageClasses::embedded(3).expect("classes");
-    let chunk = ChunkStore::open(ChunkConfig::with_default_azs(dir, 3)).expect("chunk store");
-    let meta = Meta::new(Arc::new(MemoryBackend::default()));
-    // Inline threshold 64 bytes: bodies up to it stay inline, longer ones become blobs.
-    Store::new(meta, chunk, Arc::new(classes), 64)
-}
-
-fn attrs() -> ObjectAttributes {
-    ObjectAttributes {
-        storage_class: "STANDARD".into(),
-        owner: "owner".into(),
-        content: Default::default(),
-        user_meta: Vec::new(),
-        tags: Vec::new(),
-        acl: None,
-        website_redirect: None,
-    }
-}
-
 async fn put(store: &Store, key: &str, body: &[u8]) -> String {
-    let input = PutInput {
-        bucket: BUCKET.into(),
-        key: key.into(),
-        attrs: attrs(),
-        content_md5: None,
-        checksum: ChecksumSpec {
-            algorithm: ChecksumAlgorithm::Crc64Nvme,
-            expected: None,
-        },
-        condition: WriteCondition::None,
-    };
-    let mut stream = stream::iter(vec![Ok(Bytes::copy_from_slice(body))]);
-    let version = store.put_object(input, &mut stream).await.expect("put");
+    let version = test_support::put(store, BUCKET, key, "STANDARD", body).await;
     shown_id(&version).to_string()
 }
 
 async fn read(store: &Store, key: &str, id: &str) -> Vec<u8> {
     let selector = VersionSelector::parse(Some(id)).expect("id");
     let version = store.version(BUCKET, key, selector).expect("version");
-    let mut stream = store.read_object(&version, 0..version.size).expect("read");
-    let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        out.extend_from_slice(&chunk.expect("chunk"));
-    }
-    out
+    test_support::read_all(store, &version).await
 }
 
 fn listed(store: &Store) -> BTreeMap<String, Vec<(String, bool, bool)>> {

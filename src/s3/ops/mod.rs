@@ -13,6 +13,7 @@ mod multipart;
 pub(crate) mod object;
 mod ownership;
 mod post_object;
+mod restore;
 mod tagging;
 mod versioning;
 mod website;
@@ -56,6 +57,7 @@ pub async fn execute(
         PostObject => post_object::post_object(app, request, body).await,
         UploadPartCopy => object::copy::upload_part_copy(app, request).await,
         GetObjectAttributes => object::attributes::get_object_attributes(app, request).await,
+        RestoreObject => restore::restore_object(app, request, body).await,
         GetObjectTagging => tagging::get_object_tagging(app, request).await,
         PutObjectTagging => tagging::put_object_tagging(app, request, body).await,
         DeleteObjectTagging => tagging::delete_object_tagging(app, request).await,

@@ -44,11 +44,6 @@ fn storage_class_of(app: &AppState, request: &S3Request) -> S3Result<String> {
         .with("StorageClassRequested", name)
     };
     let class = app.store.classes.get(name).ok_or_else(invalid)?;
-    if class.restore_required {
-        // Archive classes need RestoreObject before a GET; until that exists, refuse to store
-        // into them rather than accept data nobody could read back the AWS way.
-        return Err(invalid());
-    }
     Ok(class.name.clone())
 }
 
@@ -463,6 +458,17 @@ fn object_headers(response: &mut Response, version: &ObjectVersion) {
             "x-amz-storage-class",
             &version.attrs.storage_class,
         );
+    }
+    if let Some(restore) = &version.restore {
+        let value = if restore.in_progress() {
+            "ongoing-request=\"true\"".to_string()
+        } else {
+            format!(
+                "ongoing-request=\"false\", expiry-date=\"{}\"",
+                http_date(restore.expiry_ms)
+            )
+        };
+        set_header(response, "x-amz-restore", &value);
     }
     for (name, value) in &version.attrs.user_meta {
         if let (Ok(name), Ok(value)) = (

@@ -112,12 +112,7 @@ pub async fn post_object(
     let storage_class = field(&fields, "x-amz-storage-class")
         .unwrap_or(DEFAULT_CLASS)
         .to_string();
-    if app
-        .store
-        .classes
-        .get(&storage_class)
-        .is_none_or(|c| c.restore_required)
-    {
+    if app.store.classes.get(&storage_class).is_none() {
         return Err(S3Error::new(
             "InvalidStorageClass",
             "The storage class you specified is not valid",

@@ -95,6 +95,14 @@ fn source_version(
         }
         other => other?,
     };
+    // An archived source is unreadable until restored; AWS words this for the source.
+    if let Err(StoreError::Archived { storage_class }) = app.store.readable_data(&version) {
+        return Err(S3Error::new(
+            "InvalidObjectState",
+            "Operation is not valid for the source object's storage class",
+        )
+        .with("StorageClass", storage_class));
+    }
     match Conditions::parse_copy_source(request).evaluate(&version.etag, version.last_modified_ms) {
         Outcome::Proceed => Ok(version),
         // For a copy, an unmet "none-match"/"modified-since" is a failed precondition, not a 304.

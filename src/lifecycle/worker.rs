@@ -1,0 +1,76 @@
+//! The loop that takes due entries in time order and carries them out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::store::due::{DueEntry, DueTarget};
+use crate::store::{Store, StoreError, now_ms};
+
+/// Entries handled per index read.
+const BATCH: usize = 256;
+
+pub struct LifecycleWorker {
+    pub store: Arc<Store>,
+}
+
+impl LifecycleWorker {
+    /// Runs passes until shutdown: at the next due time, when woken by a new entry, and at least
+    /// every tenth of a lifecycle day.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let wakeup = self.store.due_wakeup();
+        loop {
+            if let Err(err) = self.pass().await {
+                tracing::warn!(%err, "lifecycle: pass failed");
+            }
+            let tenth_of_a_day = self.store.day_ms() / 10;
+            let wait_ms = match self.store.next_due_ms() {
+                Ok(Some(next)) => (next - now_ms()).clamp(1, tenth_of_a_day.max(1)),
+                _ => tenth_of_a_day.max(1),
+            };
+            tokio::select! {
+                _ = wakeup.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// Carries out everything due now; returns how many entries were handled.
+    pub async fn pass(&self) -> Result<usize, StoreError> {
+        let mut handled = 0;
+        loop {
+            let now = now_ms();
+            let entries = self.store.due_entries(now, BATCH)?;
+            if entries.is_empty() {
+                return Ok(handled);
+            }
+            for entry in entries {
+                if let Err(err) = self.handle(&entry, now).await {
+                    // Leave it for a later pass rather than spin on it now.
+                    tracing::warn!(%err, target = ?entry.target, "lifecycle: step failed; retrying later");
+                    let retry = now + (self.store.day_ms() / 10).clamp(1, 60_000);
+                    self.store.postpone_due(&entry, retry)?;
+                    continue;
+                }
+                self.store.remove_due(&entry)?;
+                handled += 1;
+            }
+        }
+    }
+
+    async fn handle(&self, entry: &DueEntry, now: i64) -> Result<(), StoreError> {
+        match &entry.target {
+            DueTarget::Restore {
+                bucket,
+                key,
+                version_key,
+            } => {
+                self.store
+                    .advance_restore(bucket, key, version_key, now)
+                    .await
+            }
+        }
+    }
+}

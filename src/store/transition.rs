@@ -1,0 +1,311 @@
+//! Storage class transitions: a version keeps its id, ETag, LastModified and bytes, and moves to
+//! another class. When the two classes store data the same way (same erasure code, block size,
+//! spread and pool — STANDARD → STANDARD_IA, GLACIER_IR → GLACIER) only the label changes;
+//! otherwise every blob is re-encoded into the target layout first.
+//!
+//! Crash safety follows the write protocol: the new blobs are written completely (not yet
+//! referenced, so a crash leaves orphans the start-up recovery removes), then one transaction
+//! swaps the version's data if the version is still exactly the one that was copied, and
+//! releases the old blobs to the GC. At every instant the version reads from exactly one layout.
+
+use futures_util::StreamExt;
+
+use super::{Store, StoreError};
+use crate::chunk::{BlobRef, Layout};
+use crate::meta::Tree;
+use crate::meta::keys;
+use crate::meta::model::{ObjectData, ObjectVersion, PartData};
+use crate::store::versions::version_key;
+
+/// What a transition did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transitioned {
+    /// The bytes were re-encoded into the target layout.
+    Rewritten,
+    /// The classes share a layout: only the label changed.
+    Relabelled,
+    /// The version changed or disappeared meanwhile: nothing was done.
+    Superseded,
+}
+
+impl Store {
+    /// Moves `version` (as the caller read it) of bucket/key to storage class `class`.
+    pub async fn transition_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: &ObjectVersion,
+        class: &str,
+    ) -> Result<Transitioned, StoreError> {
+        let target = self.class(class)?.layout.clone();
+        let rewrite = match &version.data {
+            ObjectData::Inline => false,
+            // Layouts compare code, block size, spread and pool: all that decides the shards.
+            _ => self.class(&version.attrs.storage_class)?.layout != target,
+        };
+        let data = if rewrite {
+            self.reencode(&version.data, &target).await?
+        } else {
+            version.data.clone()
+        };
+        let committed = self.meta.transact(|tx| {
+            let at = version_key(bucket, key, version);
+            let Some(mut current) = tx.get_record::<ObjectVersion>(Tree::Versions, &at)? else {
+                return Ok(false);
+            };
+            if current.uid != version.uid || current.data != version.data {
+                return Ok(false);
+            }
+            current.attrs.storage_class = class.to_string();
+            current.data = data.clone();
+            tx.put_record(Tree::Versions, &at, &current)?;
+            let object_key = keys::object(bucket, key);
+            let latest: Option<ObjectVersion> = tx.get_record(Tree::Objects, &object_key)?;
+            if latest.is_some_and(|latest| latest.uid == current.uid) {
+                tx.put_record(Tree::Objects, &object_key, &current)?;
+            }
+            if rewrite {
+                for blob in current.blobs() {
+                    tx.put(Tree::Blobs, &blob.id.0, &[])?;
+                }
+                for blob in version.blobs() {
+                    super::gc::release_blob(tx, blob)?;
+                }
+            }
+            Ok::<bool, StoreError>(true)
+        });
+        let outcome = match committed {
+            Ok(true) if rewrite => Transitioned::Rewritten,
+            Ok(true) => Transitioned::Relabelled,
+            Ok(false) => Transitioned::Superseded,
+            Err(err) => {
+                if rewrite {
+                    self.discard_data(&data).await;
+                }
+                return Err(err);
+            }
+        };
+        if outcome == Transitioned::Superseded {
+            if rewrite {
+                self.discard_data(&data).await;
+            }
+            return Ok(outcome);
+        }
+        self.sync().await?;
+        self.gc_wakeup.notify_one();
+        Ok(outcome)
+    }
+
+    /// Copies every blob of `data` into `layout`, streaming (one stripe in memory at a time).
+    pub(super) async fn reencode(
+        &self,
+        data: &ObjectData,
+        layout: &Layout,
+    ) -> Result<ObjectData, StoreError> {
+        let blobs = data.blobs();
+        if blobs.is_empty() {
+            return Ok(data.clone());
+        }
+        // The old blobs must not be collected while they are being copied.
+        let _lease = self.readers.register(blobs.iter().map(|b| b.id).collect());
+        let mut copies = Vec::with_capacity(blobs.len());
+        for blob in blobs {
+            match self.copy_blob(blob, layout).await {
+                Ok(copy) => copies.push(copy),
+                Err(err) => {
+                    for copy in &copies {
+                        self.discard_blob(copy).await;
+                    }
+                    return Err(err);
+                }
+            }
+        }
+        Ok(match data {
+            ObjectData::Parts(parts) => ObjectData::Parts(
+                parts
+                    .iter()
+                    .zip(copies)
+                    .map(|(part, blob)| PartData {
+                        blob,
+                        ..part.clone()
+                    })
+                    .collect(),
+            ),
+            _ => ObjectData::Blob(
+                copies
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| StoreError::Internal("a blob object without its blob".into()))?,
+            ),
+        })
+    }
+
+    async fn copy_blob(&self, blob: &BlobRef, layout: &Layout) -> Result<BlobRef, StoreError> {
+        let mut writer = self.chunk.writer(layout)?;
+        let mut source = Box::pin(self.chunk.read(blob, 0..blob.size));
+        while let Some(chunk) = source.next().await {
+            writer.write(chunk?).await?;
+        }
+        if writer.written() != blob.size {
+            return Err(StoreError::Internal(format!(
+                "blob {} read back {} of its {} bytes",
+                blob.id,
+                writer.written(),
+                blob.size
+            )));
+        }
+        Ok(writer.finish().await?)
+    }
+
+    pub(super) async fn discard_data(&self, data: &ObjectData) {
+        for blob in data.blobs() {
+            self.discard_blob(blob).await;
+        }
+    }
+
+    pub(super) async fn discard_blob(&self, blob: &BlobRef) {
+        if let Err(err) = self.chunk.delete(blob).await {
+            tracing::warn!(blob = %blob.id, %err, "could not remove an uncommitted copy; the orphan GC will");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::{put, read_all, test_store};
+    use crate::store::versions::VersionSelector;
+
+    const BUCKET: &str = "tiers";
+
+    async fn store_with_bucket(dir: &std::path::Path) -> Store {
+        let store = test_store(dir);
+        store
+            .create_bucket(BUCKET, "owner", "us-east-1")
+            .await
+            .expect("bucket");
+        store
+    }
+
+    fn latest(store: &Store, key: &str) -> ObjectVersion {
+        store
+            .version(BUCKET, key, VersionSelector::Latest)
+            .expect("latest")
+    }
+
+    fn released(store: &Store, blob: &BlobRef) -> bool {
+        store.meta.get(Tree::Gc, &blob.id.0).expect("gc").is_some()
+            && store
+                .meta
+                .get(Tree::Blobs, &blob.id.0)
+                .expect("blobs")
+                .is_none()
+    }
+
+    #[tokio::test]
+    async fn a_different_layout_re_encodes_and_keeps_the_version() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store_with_bucket(dir.path()).await;
+        let body: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let before = put(&store, BUCKET, "big", "STANDARD", &body).await;
+        let outcome = store
+            .transition_version(BUCKET, "big", &before, "GLACIER_IR")
+            .await
+            .expect("transition");
+        assert_eq!(outcome, Transitioned::Rewritten);
+        let after = latest(&store, "big");
+        assert_eq!(after.attrs.storage_class, "GLACIER_IR");
+        assert_eq!(
+            (&after.uid, &after.etag, after.last_modified_ms, after.size),
+            (
+                &before.uid,
+                &before.etag,
+                before.last_modified_ms,
+                before.size
+            )
+        );
+        let (old, new) = (before.blobs()[0], after.blobs()[0]);
+        assert_ne!(old.id, new.id);
+        assert_eq!((new.data_shards, new.parity_shards), (8, 4));
+        assert_eq!(new.placement.len(), 12);
+        assert!(released(&store, old), "the old blob goes to the GC");
+        assert!(
+            store
+                .meta
+                .get(Tree::Blobs, &new.id.0)
+                .expect("blobs")
+                .is_some()
+        );
+        assert_eq!(read_all(&store, &after).await, body);
+    }
+
+    #[tokio::test]
+    async fn the_same_layout_only_relabels() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store_with_bucket(dir.path()).await;
+        let body = vec![5u8; 200_000];
+        let before = put(&store, BUCKET, "warm", "STANDARD", &body).await;
+        let outcome = store
+            .transition_version(BUCKET, "warm", &before, "STANDARD_IA")
+            .await
+            .expect("transition");
+        assert_eq!(outcome, Transitioned::Relabelled);
+        let after = latest(&store, "warm");
+        assert_eq!(after.attrs.storage_class, "STANDARD_IA");
+        assert_eq!(after.data, before.data);
+        assert!(!released(&store, before.blobs()[0]));
+        assert_eq!(read_all(&store, &after).await, body);
+        // Inline objects have no shards: a label either way.
+        let small = put(&store, BUCKET, "small", "STANDARD", b"tiny").await;
+        let outcome = store
+            .transition_version(BUCKET, "small", &small, "GLACIER_IR")
+            .await
+            .expect("transition");
+        assert_eq!(outcome, Transitioned::Relabelled);
+        assert_eq!(read_all(&store, &latest(&store, "small")).await, b"tiny");
+    }
+
+    #[tokio::test]
+    async fn a_version_replaced_meanwhile_is_left_alone_and_the_copy_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store_with_bucket(dir.path()).await;
+        let stale = put(&store, BUCKET, "k", "STANDARD", &vec![1u8; 100_000]).await;
+        let current = put(&store, BUCKET, "k", "STANDARD", &vec![2u8; 100_000]).await;
+        let outcome = store
+            .transition_version(BUCKET, "k", &stale, "GLACIER")
+            .await
+            .expect("transition");
+        assert_eq!(outcome, Transitioned::Superseded);
+        let now = latest(&store, "k");
+        assert_eq!(
+            (now.uid.as_str(), now.attrs.storage_class.as_str()),
+            (current.uid.as_str(), "STANDARD")
+        );
+        // The RS(8,4) copy was deleted: no shard file with an index above RS(4,2)'s is left.
+        let shard_files = walk(dir.path());
+        assert!(!shard_files.is_empty());
+        assert!(
+            shard_files
+                .iter()
+                .all(|name| !name.ends_with(".6") && !name.ends_with(".11")),
+            "{shard_files:?}"
+        );
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<String> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                names.extend(walk(&path));
+            } else if path
+                .parent()
+                .and_then(|p| p.parent())
+                .is_some_and(|p| p.ends_with("blobs"))
+            {
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        names
+    }
+}
