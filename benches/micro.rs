@@ -517,6 +517,7 @@ fn fill() -> MetaFixture {
                 policy_revision: None,
                 cors_revision: None,
                 website_revision: None,
+                lifecycle_revision: None,
                 acl: None,
                 ownership: None,
                 public_access_block: None,

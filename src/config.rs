@@ -49,10 +49,11 @@ pub struct ServeArgs {
     /// defaults: BucketOwnerEnforced and all four public access blocks on).
     #[arg(long, env = "STRATA_BUCKET_DEFAULTS", value_enum)]
     pub bucket_defaults: Option<BucketDefaults>,
-    /// The length of a lifecycle day in seconds: lifecycle rules' days, minimum storage
-    /// durations, restore days and restore latencies all count in it (tests and demos use 1).
+    /// The length of a lifecycle day in seconds (fractions allowed, at least 0.001): lifecycle
+    /// rules' days, minimum storage durations, restore days and restore latencies all count in
+    /// it (tests and demos shorten it).
     #[arg(long, env = "STRATA_LIFECYCLE_DAY_SECONDS")]
-    pub lifecycle_day_seconds: Option<u64>,
+    pub lifecycle_day_seconds: Option<f64>,
     /// Optional TOML file with the same settings (snake_case keys).
     #[arg(long, env = "STRATA_CONFIG")]
     pub config: Option<PathBuf>,
@@ -72,7 +73,7 @@ struct FileConfig {
     inline_threshold: Option<usize>,
     storage_classes: Option<PathBuf>,
     bucket_defaults: Option<BucketDefaults>,
-    lifecycle_day_seconds: Option<u64>,
+    lifecycle_day_seconds: Option<f64>,
     /// The AZs with their drive directories (`[[az]]` tables), instead of `azs` default ones.
     az: Option<Vec<ZoneFile>>,
 }
@@ -115,7 +116,7 @@ pub struct Config {
     pub inline_threshold: usize,
     pub storage_classes: Option<PathBuf>,
     pub bucket_defaults: BucketDefaults,
-    pub lifecycle_day_seconds: u64,
+    pub lifecycle_day_seconds: f64,
     /// Where the chunk store keeps shards: `azs` default AZ directories under the data
     /// directory, or the file's `[[az]]` tables.
     pub chunk: ChunkConfig,
@@ -184,9 +185,13 @@ impl Config {
                 .or(file.bucket_defaults)
                 .unwrap_or_default(),
             lifecycle_day_seconds: match args.lifecycle_day_seconds.or(file.lifecycle_day_seconds) {
-                Some(0) => return Err("lifecycle_day_seconds must be at least 1".into()),
+                Some(seconds) if !(0.001..=1e9).contains(&seconds) => {
+                    return Err(format!(
+                        "lifecycle_day_seconds must be between 0.001 and 1e9, not {seconds}"
+                    ));
+                }
                 Some(seconds) => seconds,
-                None => 86_400,
+                None => 86_400.0,
             },
             chunk,
         })

@@ -113,10 +113,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         .run(shutdown_rx.clone()),
     ));
     workers.push(tokio::spawn(
-        LifecycleWorker {
-            store: store.clone(),
-        }
-        .run(shutdown_rx.clone()),
+        LifecycleWorker::new(store.clone()).run(shutdown_rx.clone()),
     ));
     if let Some(damaged) = chunk.take_damage_receiver() {
         workers.push(tokio::spawn(

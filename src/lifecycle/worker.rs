@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::engine::Engine;
 use crate::store::due::{DueEntry, DueTarget};
 use crate::store::{Store, StoreError, now_ms};
 
@@ -12,10 +13,18 @@ use crate::store::{Store, StoreError, now_ms};
 const BATCH: usize = 256;
 
 pub struct LifecycleWorker {
-    pub store: Arc<Store>,
+    store: Arc<Store>,
+    engine: Engine,
 }
 
 impl LifecycleWorker {
+    pub fn new(store: Arc<Store>) -> LifecycleWorker {
+        LifecycleWorker {
+            engine: Engine::new(store.clone()),
+            store,
+        }
+    }
+
     /// Runs passes until shutdown: at the next due time, when woken by a new entry, and at least
     /// every tenth of a lifecycle day.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
@@ -71,6 +80,17 @@ impl LifecycleWorker {
                     .advance_restore(bucket, key, version_key, now)
                     .await
             }
+            DueTarget::Key { bucket, key } => self.engine.key(bucket, key, now).await,
+            DueTarget::Upload {
+                bucket,
+                key,
+                upload_id,
+            } => self.engine.upload(bucket, key, upload_id, now).await,
+            DueTarget::BucketScan {
+                bucket,
+                uploads,
+                after,
+            } => self.engine.bucket_scan(bucket, *uploads, after, now).await,
         }
     }
 }

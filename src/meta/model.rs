@@ -50,6 +50,9 @@ pub struct BucketRecord {
     /// None = none configured.
     #[serde(default)]
     pub website_revision: Option<u64>,
+    /// Revision of the lifecycle configuration (PutBucketLifecycleConfiguration); None = none.
+    #[serde(default)]
+    pub lifecycle_revision: Option<u64>,
     /// The bucket ACL; None = the default (the owner's FULL_CONTROL).
     #[serde(default)]
     pub acl: Option<Acl>,

@@ -11,7 +11,6 @@
 
 pub mod cors;
 pub mod error;
-pub mod lifecycle;
 pub mod ops;
 pub mod policy_context;
 pub mod request;

@@ -73,6 +73,8 @@ pub enum Operation {
     PutBucketWebsite,
     DeleteBucketWebsite,
     GetBucketLifecycle,
+    PutBucketLifecycle,
+    DeleteBucketLifecycle,
     GetBucketEncryption,
     /// A bucket or object sub-resource S3 has and strata does not have yet (answered 501).
     NotImplemented(&'static str),
@@ -149,6 +151,7 @@ impl Operation {
             PutBucketWebsite => "s3:PutBucketWebsite",
             DeleteBucketWebsite => "s3:DeleteBucketWebsite",
             GetBucketLifecycle => "s3:GetLifecycleConfiguration",
+            PutBucketLifecycle | DeleteBucketLifecycle => "s3:PutLifecycleConfiguration",
             GetBucketEncryption => "s3:GetEncryptionConfiguration",
             NotImplemented(_) => "s3:Unknown",
         }
@@ -211,6 +214,12 @@ const BUCKET_ROUTES: &[(Method, &str, Operation)] = &[
     (Method::PUT, "website", Operation::PutBucketWebsite),
     (Method::DELETE, "website", Operation::DeleteBucketWebsite),
     (Method::GET, "lifecycle", Operation::GetBucketLifecycle),
+    (Method::PUT, "lifecycle", Operation::PutBucketLifecycle),
+    (
+        Method::DELETE,
+        "lifecycle",
+        Operation::DeleteBucketLifecycle,
+    ),
     (Method::GET, "encryption", Operation::GetBucketEncryption),
 ];
 
@@ -473,6 +482,8 @@ mod tests {
             ("PUT /b?website", Ok(PutBucketWebsite)),
             ("DELETE /b?website", Ok(DeleteBucketWebsite)),
             ("GET /b?lifecycle", Ok(GetBucketLifecycle)),
+            ("PUT /b?lifecycle", Ok(PutBucketLifecycle)),
+            ("DELETE /b?lifecycle", Ok(DeleteBucketLifecycle)),
             ("GET /b?encryption", Ok(GetBucketEncryption)),
             ("GET /b?tagging", Ok(GetBucketTagging)),
             ("PUT /b?tagging", Ok(PutBucketTagging)),

@@ -146,6 +146,7 @@ mod tests {
             policy_revision: None,
             cors_revision: None,
             website_revision: None,
+            lifecycle_revision: None,
             acl: None,
             ownership: None,
             public_access_block: None,

@@ -36,6 +36,7 @@ impl Store {
             policy_revision: None,
             cors_revision: None,
             website_revision: None,
+            lifecycle_revision: None,
             acl: access.acl,
             ownership: access.ownership,
             public_access_block: access.public_access_block,

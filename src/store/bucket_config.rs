@@ -1,4 +1,5 @@
-//! Bucket configuration documents (bucket policy, CORS, website, and those later issues add):
+//! Bucket configuration documents (bucket policy, CORS, website, lifecycle, and those later
+//! issues add):
 //! each stored as its validated text under the bucket's entry of `Tree::BucketConfigs`, with a
 //! revision stamped in the bucket record. The record is read by every request anyway, so a
 //! request learns from it whether there is a document, and caches of the parsed document
@@ -15,6 +16,7 @@ pub enum BucketConfig {
     Policy,
     Cors,
     Website,
+    Lifecycle,
 }
 
 impl BucketConfig {
@@ -30,6 +32,7 @@ impl BucketConfig {
             BucketConfig::Policy => "policy",
             BucketConfig::Cors => "cors",
             BucketConfig::Website => "website",
+            BucketConfig::Lifecycle => "lifecycle",
         }
     }
 
@@ -39,6 +42,7 @@ impl BucketConfig {
             BucketConfig::Policy => "bucket policy",
             BucketConfig::Cors => "CORS configuration",
             BucketConfig::Website => "website configuration",
+            BucketConfig::Lifecycle => "lifecycle configuration",
         }
     }
 
@@ -48,6 +52,7 @@ impl BucketConfig {
             BucketConfig::Policy => record.policy_revision,
             BucketConfig::Cors => record.cors_revision,
             BucketConfig::Website => record.website_revision,
+            BucketConfig::Lifecycle => record.lifecycle_revision,
         }
     }
 
@@ -56,6 +61,7 @@ impl BucketConfig {
             BucketConfig::Policy => &mut record.policy_revision,
             BucketConfig::Cors => &mut record.cors_revision,
             BucketConfig::Website => &mut record.website_revision,
+            BucketConfig::Lifecycle => &mut record.lifecycle_revision,
         }
     }
 

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
-use crate::meta::{Tree, TxnView, decode};
+use crate::meta::{Tree, TxnView, decode, keys};
 
 /// What a due entry asks the worker to look at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,18 +22,52 @@ pub enum DueTarget {
         /// The version's key in `Tree::Versions`.
         version_key: Vec<u8>,
     },
+    /// The lifecycle rules of a key's versions: what is due, and when the next thing is.
+    Key { bucket: String, key: String },
+    /// An incomplete multipart upload under an AbortIncompleteMultipartUpload rule.
+    Upload {
+        bucket: String,
+        key: String,
+        upload_id: String,
+    },
+    /// A bucket whose lifecycle configuration changed: its keys and uploads are looked at
+    /// again, a page at a time, after `after` (an `Objects` or `Uploads` key; empty: start).
+    BucketScan {
+        bucket: String,
+        uploads: bool,
+        after: Vec<u8>,
+    },
 }
 
 impl DueTarget {
     fn kind(&self) -> u8 {
         match self {
             DueTarget::Restore { .. } => 1,
+            DueTarget::Key { .. } => 2,
+            DueTarget::Upload { .. } => 3,
+            DueTarget::BucketScan { .. } => 4,
         }
     }
 
-    fn identity(&self) -> &[u8] {
+    fn identity(&self) -> Vec<u8> {
         match self {
-            DueTarget::Restore { version_key, .. } => version_key,
+            DueTarget::Restore { version_key, .. } => version_key.clone(),
+            DueTarget::Key { bucket, key } => keys::object(bucket, key),
+            DueTarget::Upload {
+                bucket,
+                key,
+                upload_id,
+            } => keys::upload(bucket, key, upload_id),
+            DueTarget::BucketScan {
+                bucket,
+                uploads,
+                after,
+            } => {
+                let mut id = keys::bucket_prefix(bucket);
+                id.push(u8::from(*uploads));
+                id.extend_from_slice(after);
+                id
+            }
         }
     }
 }
@@ -52,7 +86,7 @@ fn entry_key(due_ms: i64, target: &DueTarget) -> Vec<u8> {
     let mut key = Vec::with_capacity(9 + identity.len());
     key.extend_from_slice(&(due_ms.max(0) as u64).to_be_bytes());
     key.push(target.kind());
-    key.extend_from_slice(identity);
+    key.extend_from_slice(&identity);
     key
 }
 
@@ -67,6 +101,13 @@ pub(super) fn schedule(
 }
 
 impl Store {
+    /// Schedules `target` for `due_ms` in a transaction of its own and wakes the worker.
+    pub fn schedule_due(&self, due_ms: i64, target: &DueTarget) -> Result<(), StoreError> {
+        self.meta.transact(|tx| schedule(tx, due_ms, target))?;
+        self.due_wakeup.notify_one();
+        Ok(())
+    }
+
     /// Up to `limit` entries due at or before `now_ms`, earliest first.
     pub fn due_entries(&self, now_ms: i64, limit: usize) -> Result<Vec<DueEntry>, StoreError> {
         let end = ((now_ms.max(0) as u64) + 1).to_be_bytes();
@@ -107,5 +148,80 @@ impl Store {
             tx.delete(Tree::Due, &entry.at)?;
             Ok::<(), StoreError>(())
         })
+    }
+}
+
+impl Store {
+    /// A bucket's lifecycle configuration was put: its keys and uploads are looked at again.
+    pub async fn lifecycle_changed(&self, bucket: &str) -> Result<(), StoreError> {
+        let now = super::now_ms();
+        for uploads in [false, true] {
+            let target = DueTarget::BucketScan {
+                bucket: bucket.to_string(),
+                uploads,
+                after: Vec::new(),
+            };
+            self.meta.transact(|tx| schedule(tx, now, &target))?;
+        }
+        self.sync().await?;
+        self.due_wakeup.notify_one();
+        Ok(())
+    }
+}
+
+impl Store {
+    /// A page of the bucket's keys (those with any version) after the `Objects` key `after`
+    /// (all when empty): (the tree key, to continue after it; the object key).
+    pub fn keys_after(
+        &self,
+        bucket: &str,
+        after: &[u8],
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, String)>, StoreError> {
+        let page = self.page_after(Tree::Objects, bucket, after, limit)?;
+        Ok(page
+            .into_iter()
+            .filter_map(|at| keys::object_key_of(bucket, &at).map(|key| (at, key)))
+            .collect())
+    }
+
+    /// A page of the bucket's multipart uploads after the `Uploads` key `after`: (the tree
+    /// key, the object key, the upload id).
+    pub fn uploads_after(
+        &self,
+        bucket: &str,
+        after: &[u8],
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, String, String)>, StoreError> {
+        let page = self.page_after(Tree::Uploads, bucket, after, limit)?;
+        Ok(page
+            .into_iter()
+            .filter_map(|at| keys::split_upload(bucket, &at).map(|(key, id)| (at, key, id)))
+            .collect())
+    }
+
+    fn page_after(
+        &self,
+        tree: Tree,
+        bucket: &str,
+        after: &[u8],
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let prefix = keys::bucket_prefix(bucket);
+        let mut start = if after.is_empty() {
+            prefix.clone()
+        } else {
+            after.to_vec()
+        };
+        if !after.is_empty() {
+            start.push(0);
+        }
+        let end = keys::prefix_end(&prefix);
+        Ok(self
+            .meta
+            .scan(tree, &start, end.as_deref(), limit)?
+            .into_iter()
+            .map(|(at, _)| at)
+            .collect())
     }
 }

@@ -162,8 +162,8 @@ impl Store {
     }
 
     /// Counts lifecycle days (rules, minimum durations, restores) in `seconds` instead of 86,400.
-    pub fn with_lifecycle_day_seconds(mut self, seconds: u64) -> Self {
-        self.day_ms = (seconds.max(1) as i64).saturating_mul(1000);
+    pub fn with_lifecycle_day_seconds(mut self, seconds: f64) -> Self {
+        self.day_ms = ((seconds * 1000.0).round() as i64).max(1);
         self
     }
 

@@ -57,12 +57,21 @@ impl Store {
             checksum_declared: checksum.is_some(),
         };
         self.meta.transact(|tx| {
-            Store::writable_bucket(tx, bucket)?;
+            let bucket_record = Store::writable_bucket(tx, bucket)?;
             tx.put_record(
                 Tree::Uploads,
                 &keys::upload(bucket, key, &upload_id),
                 &record,
             )?;
+            if bucket_record.lifecycle_revision.is_some() {
+                // The worker works out when (if ever) a rule aborts it.
+                let target = super::due::DueTarget::Upload {
+                    bucket: bucket.to_string(),
+                    key: key.to_string(),
+                    upload_id: upload_id.clone(),
+                };
+                super::due::schedule(tx, now_ms(), &target)?;
+            }
             Ok::<(), StoreError>(())
         })?;
         self.sync().await?;

@@ -238,6 +238,7 @@ impl Store {
                 tx.put_record(Tree::Buckets, bucket.as_bytes(), &record)?;
             }
             let mut versions = KeyVersions::new(tx, bucket, key);
+            versions.watch_lifecycle(&record)?;
             let latest = versions.latest()?;
             extra(tx, latest.as_ref())?;
             let mut version = version.clone();
@@ -314,8 +315,10 @@ impl Store {
     ) -> Result<ObjectVersion, StoreError> {
         let target = self.version(bucket, key, selector)?;
         let version = self.meta.transact(|tx| {
-            Store::writable_bucket(tx, bucket)?;
+            let record = Store::writable_bucket(tx, bucket)?;
             let versions = KeyVersions::new(tx, bucket, key);
+            // Tag filters of lifecycle rules may now match, or stop matching.
+            versions.watch_lifecycle(&record)?;
             let mut version = super::acl::reread_version(tx, bucket, key, selector, &target)?;
             version.attrs.tags = tags.clone();
             let is_latest = versions.latest()?.is_some_and(|l| l.uid == version.uid);

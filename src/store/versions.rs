@@ -15,9 +15,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::due::DueTarget;
 use super::usage::UsageDelta;
 use super::{Store, StoreError};
-use crate::meta::model::{ObjectData, ObjectVersion, Versioning};
+use crate::meta::model::{BucketRecord, ObjectData, ObjectVersion, Versioning};
 use crate::meta::{Tree, TxnView, keys};
 
 /// The version id S3 shows for versions written while versioning was off or suspended.
@@ -32,6 +33,17 @@ pub enum VersionSelector {
 }
 
 impl VersionSelector {
+    /// The selector that names exactly `version` (its id, or `null`).
+    pub fn of(version: &ObjectVersion) -> VersionSelector {
+        match &version.version_id {
+            None => VersionSelector::Null,
+            Some(_) => VersionSelector::Id {
+                sequence: version.sequence,
+                uid: version.uid_bytes(),
+            },
+        }
+    }
+
     /// Parse a `versionId` value; anything that is not `null` or an id this server issued is
     /// malformed (AWS: 400 InvalidArgument "Invalid version id specified").
     pub fn parse(value: Option<&str>) -> Result<VersionSelector, StoreError> {
@@ -240,6 +252,19 @@ impl<'t, 'a> KeyVersions<'t, 'a> {
         Ok(())
     }
 
+    /// A write under lifecycle rules: the key's versions are looked at again by the lifecycle
+    /// worker (what is due may have changed: a new noncurrent version, a sole delete marker).
+    pub fn watch_lifecycle(&self, record: &BucketRecord) -> Result<(), StoreError> {
+        if record.lifecycle_revision.is_some() {
+            let target = DueTarget::Key {
+                bucket: self.bucket.to_string(),
+                key: self.key.to_string(),
+            };
+            super::due::schedule(self.tx, super::now_ms(), &target)?;
+        }
+        Ok(())
+    }
+
     /// Write the usage changes this transaction made.
     pub fn finish(self) -> Result<(), StoreError> {
         self.usage.apply(self.tx, self.bucket, self.key)
@@ -304,6 +329,17 @@ impl Store {
         })
     }
 
+    /// Every version of a key (delete markers included), newest first.
+    pub fn key_versions(&self, bucket: &str, key: &str) -> Result<Vec<ObjectVersion>, StoreError> {
+        let start = keys::versions_of(bucket, key);
+        let end = keys::prefix_end(&start);
+        self.meta
+            .scan(Tree::Versions, &start, end.as_deref(), usize::MAX)?
+            .iter()
+            .map(|(_, value)| Ok(crate::meta::decode(Tree::Versions, value)?))
+            .collect()
+    }
+
     /// The version right below `version` (the one that becomes latest if it is removed).
     fn version_below(
         &self,
@@ -334,7 +370,7 @@ impl Store {
         owner: &str,
     ) -> Result<DeleteOutcome, StoreError> {
         let outcome = match selector {
-            VersionSelector::Latest => self.delete_latest(bucket, key, owner)?,
+            VersionSelector::Latest => self.delete_latest(bucket, key, owner, None)?,
             _ => self.delete_version(bucket, key, selector)?,
         };
         if let Some(outcome) = outcome {
@@ -351,16 +387,40 @@ impl Store {
         })
     }
 
+    /// Lifecycle expiration: a DeleteObject without version id, done only if the latest
+    /// version is still `expected_uid` (the one the rules expired). None when it was not.
+    pub async fn expire_latest(
+        &self,
+        bucket: &str,
+        key: &str,
+        owner: &str,
+        expected_uid: &str,
+    ) -> Result<Option<DeleteOutcome>, StoreError> {
+        let outcome = self.delete_latest(bucket, key, owner, Some(expected_uid))?;
+        if outcome.is_some() {
+            self.sync().await?;
+            self.gc_wakeup.notify_one();
+        }
+        Ok(outcome)
+    }
+
     fn delete_latest(
         &self,
         bucket: &str,
         key: &str,
         owner: &str,
+        expected_uid: Option<&str>,
     ) -> Result<Option<DeleteOutcome>, StoreError> {
         self.meta.transact(|tx| {
             let record = Store::writable_bucket(tx, bucket)?;
             let mut versions = KeyVersions::new(tx, bucket, key);
             let latest = versions.latest()?;
+            if let Some(expected) = expected_uid
+                && latest.as_ref().is_none_or(|l| l.uid != expected)
+            {
+                return Ok(None);
+            }
+            versions.watch_lifecycle(&record)?;
             let outcome = match record.versioning {
                 Versioning::Unversioned => {
                     let Some(latest) = latest else {
@@ -403,8 +463,9 @@ impl Store {
             };
             let below = self.version_below(bucket, key, &target)?;
             let result = self.meta.transact(|tx| {
-                Store::writable_bucket(tx, bucket)?;
+                let record = Store::writable_bucket(tx, bucket)?;
                 let mut versions = KeyVersions::new(tx, bucket, key);
+                versions.watch_lifecycle(&record)?;
                 let target_key = version_key(bucket, key, &target);
                 if tx.get(Tree::Versions, &target_key)?.is_none() {
                     return Ok(None);

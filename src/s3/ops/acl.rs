@@ -487,6 +487,7 @@ mod tests {
             policy_revision: None,
             cors_revision: None,
             website_revision: None,
+            lifecycle_revision: None,
             acl: None,
             ownership,
             public_access_block: block.then(crate::policy::acl::PublicAccessBlock::all),

@@ -1,5 +1,5 @@
 //! What the Put/Get/Delete operations of bucket configurations share: the stored documents
-//! (`store::bucket_config`: policy, CORS, website) and the "not configured" answers, including
+//! (`store::bucket_config`: policy, CORS, website, lifecycle) and the "not configured" answers, including
 //! those of settings strata does not store yet. Each Get answers what AWS answers for a bucket
 //! without that configuration, so probing clients (s3cmd info, rclone, the AWS console) carry
 //! on; writes of the settings not stored yet are routed to 501 NotImplemented until their
@@ -17,7 +17,6 @@ use crate::store::bucket_config::BucketConfig;
 /// A bucket setting that strata does not store yet: always "not configured".
 #[derive(Debug, Clone, Copy)]
 pub enum Unconfigured {
-    Lifecycle,
     Encryption,
 }
 
@@ -33,6 +32,10 @@ pub fn missing(which: BucketConfig, bucket: &str) -> S3Error {
             "NoSuchWebsiteConfiguration",
             "The specified bucket does not have a website configuration",
         ),
+        BucketConfig::Lifecycle => (
+            "NoSuchLifecycleConfiguration",
+            "The lifecycle configuration does not exist",
+        ),
     };
     S3Error::new(code, message).with("BucketName", bucket)
 }
@@ -45,10 +48,6 @@ pub async fn not_configured(
 ) -> S3Result<Response> {
     let bucket = app.store.bucket(request.bucket()?)?;
     let (code, message) = match what {
-        Unconfigured::Lifecycle => (
-            "NoSuchLifecycleConfiguration",
-            "The lifecycle configuration does not exist",
-        ),
         Unconfigured::Encryption => (
             "ServerSideEncryptionConfigurationNotFoundError",
             "The server side encryption configuration was not found",

@@ -8,6 +8,7 @@ pub mod bucket_config;
 mod bucket_policy;
 mod checksums;
 pub(crate) mod cors;
+mod lifecycle;
 mod list;
 mod multipart;
 pub(crate) mod object;
@@ -89,9 +90,9 @@ pub async fn execute(
         GetBucketWebsite => website::get_bucket_website(app, request).await,
         PutBucketWebsite => website::put_bucket_website(app, request, body).await,
         DeleteBucketWebsite => website::delete_bucket_website(app, request).await,
-        GetBucketLifecycle => {
-            bucket_config::not_configured(app, request, Unconfigured::Lifecycle).await
-        }
+        GetBucketLifecycle => lifecycle::get_bucket_lifecycle(app, request).await,
+        PutBucketLifecycle => lifecycle::put_bucket_lifecycle(app, request, body).await,
+        DeleteBucketLifecycle => lifecycle::delete_bucket_lifecycle(app, request).await,
         GetBucketEncryption => {
             bucket_config::not_configured(app, request, Unconfigured::Encryption).await
         }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::lifecycle::evaluate::*;
 use proptest::prelude::*;
 
 const NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
