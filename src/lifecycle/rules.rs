@@ -18,6 +18,8 @@ use base64::Engine as _;
 
 use crate::s3::error::S3Error;
 use crate::s3::xml;
+use crate::store::bucket_config::BucketConfig;
+use crate::store::config_cache::StoredConfig;
 
 mod render;
 mod schema;
@@ -354,6 +356,28 @@ fn generated_id(taken: &HashSet<String>) -> String {
         if !taken.contains(&id) {
             return id;
         }
+    }
+}
+
+impl LifecycleConfiguration {
+    /// How a configuration is stored (`store::bucket_config`): the minimum-size setting, a
+    /// newline, then GetBucketLifecycleConfiguration's document.
+    pub fn to_stored(&self) -> String {
+        format!("{}\n{}", self.min_transition_size.as_str(), render(self))
+    }
+}
+
+/// A stored configuration's (minimum-size setting, document).
+pub fn split_stored(text: &str) -> (&str, &str) {
+    text.split_once('\n').unwrap_or(("", text))
+}
+
+impl StoredConfig for LifecycleConfiguration {
+    const WHICH: BucketConfig = BucketConfig::Lifecycle;
+
+    fn parse_stored(_bucket: &str, text: &str) -> Result<Self, String> {
+        let (min_size, document) = split_stored(text);
+        parse(document.as_bytes(), Some(min_size)).map_err(|err| err.message)
     }
 }
 
