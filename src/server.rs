@@ -98,6 +98,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         bucket_policies: Default::default(),
         bucket_cors: Default::default(),
         bucket_websites: Default::default(),
+        bucket_lifecycles: Default::default(),
         region: config.region.clone(),
         domain: config.domain.clone(),
         secure: tls.is_some(),

@@ -157,12 +157,13 @@ async fn restore_makes_a_temporary_copy_that_expires_and_leaves_the_archive() {
     put_in(&s3, "photo.raw", "GLACIER", &data).await;
     let archive_shards = shard_files(&server.data_dir());
 
-    let started = restore(&server, "photo.raw", Some(1), "Standard");
+    // Three lifecycle days (seconds here) leave ample time to read the copy before it goes.
+    let started = restore(&server, "photo.raw", Some(3), "Standard");
     assert_eq!(started.status, 202, "{}", started.body_text());
     // Until the copy is ready: in progress, still unreadable, a second request is a conflict.
     let first = head(&server, "photo.raw");
     if first.header("x-amz-restore") == Some("ongoing-request=\"true\"") {
-        let again = restore(&server, "photo.raw", Some(1), "Standard");
+        let again = restore(&server, "photo.raw", Some(3), "Standard");
         if again.status != 200 {
             assert_raw_error(&again, 409, "RestoreAlreadyInProgress");
         }
@@ -184,6 +185,27 @@ async fn restore_makes_a_temporary_copy_that_expires_and_leaves_the_archive() {
         shard_files(&server.data_dir()).len(),
         archive_shards.len() + 6
     );
+
+    // Listings report it when asked to.
+    let listed = s3
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .optional_object_attributes(aws_sdk_s3::types::OptionalObjectAttributes::RestoreStatus)
+        .send()
+        .await
+        .expect("list");
+    let status = listed.contents()[0]
+        .restore_status()
+        .expect("RestoreStatus");
+    assert_eq!(status.is_restore_in_progress(), Some(false));
+    assert!(status.restore_expiry_date().is_some());
+    let plain = s3
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("list");
+    assert!(plain.contents()[0].restore_status().is_none());
 
     // A restore of a restored object only extends it: 200.
     let extended = restore(&server, "photo.raw", Some(1), "Bulk");
@@ -312,7 +334,7 @@ async fn the_aws_cli_archives_restores_and_reads_back() {
         "--key",
         "ledger.csv",
         "--restore-request",
-        "Days=2,GlacierJobParameters={Tier=Standard}",
+        "Days=10,GlacierJobParameters={Tier=Standard}",
     ]);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

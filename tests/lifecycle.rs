@@ -457,3 +457,70 @@ async fn stale_multipart_uploads_are_aborted() {
         .expect_err("aborted");
     assert_sdk_error(&err, 404, "NoSuchUpload");
 }
+
+#[tokio::test]
+async fn expiration_and_abort_headers_name_the_rule() {
+    let (server, s3) = fast_server().await;
+    set_rules(
+        &s3,
+        vec![
+            rule("old logs", prefix("logs/"))
+                .expiration(expire_after(36500))
+                .abort_incomplete_multipart_upload(
+                    aws_sdk_s3::types::AbortIncompleteMultipartUpload::builder()
+                        .days_after_initiation(36500)
+                        .build(),
+                )
+                .build()
+                .expect("rule"),
+        ],
+    )
+    .await;
+    let expiration_of =
+        |response: &common::RawResponse| response.header("x-amz-expiration").map(str::to_string);
+    let put = signed_exchange(&server, "PUT", &format!("/{BUCKET}/logs/a"), &[], b"log");
+    let on_put = expiration_of(&put).expect("x-amz-expiration on PUT");
+    assert!(on_put.starts_with("expiry-date=\""), "{on_put}");
+    assert!(
+        on_put.ends_with(" GMT\", rule-id=\"old%20logs\""),
+        "{on_put}"
+    );
+    for method in ["HEAD", "GET"] {
+        let read = signed_exchange(&server, method, &format!("/{BUCKET}/logs/a"), &[], b"");
+        assert_eq!(
+            expiration_of(&read).as_deref(),
+            Some(on_put.as_str()),
+            "{method}"
+        );
+    }
+    let other = signed_exchange(&server, "PUT", &format!("/{BUCKET}/data/a"), &[], b"data");
+    assert_eq!(expiration_of(&other), None);
+
+    let created = s3
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("logs/big")
+        .send()
+        .await
+        .expect("create upload");
+    assert_eq!(created.abort_rule_id(), Some("old logs"));
+    let abort_date = created.abort_date().expect("x-amz-abort-date");
+    let listed = s3
+        .list_parts()
+        .bucket(BUCKET)
+        .key("logs/big")
+        .upload_id(created.upload_id().expect("id"))
+        .send()
+        .await
+        .expect("list parts");
+    assert_eq!(listed.abort_date(), Some(abort_date));
+    assert_eq!(listed.abort_rule_id(), Some("old logs"));
+    let elsewhere = s3
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("data/big")
+        .send()
+        .await
+        .expect("create upload");
+    assert_eq!(elsewhere.abort_rule_id(), None);
+}

@@ -25,6 +25,7 @@ pub struct AppState {
     pub bucket_policies: ConfigCache<crate::policy::document::PolicyDocument>,
     pub bucket_cors: ConfigCache<crate::s3::cors::CorsConfiguration>,
     pub bucket_websites: ConfigCache<crate::s3::website::WebsiteConfig>,
+    pub bucket_lifecycles: ConfigCache<crate::lifecycle::rules::LifecycleConfiguration>,
     pub region: String,
     pub domain: Option<String>,
     /// Whether this listener is TLS (feeds `aws:SecureTransport`).

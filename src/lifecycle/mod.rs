@@ -8,6 +8,7 @@
 mod engine;
 pub mod evaluate;
 pub mod rules;
+pub mod tiering;
 mod worker;
 
 pub use worker::LifecycleWorker;

@@ -50,7 +50,8 @@ fn status_of(code: &str) -> StatusCode {
         | "ServerSideEncryptionConfigurationNotFoundError"
         | "NoSuchPublicAccessBlockConfiguration"
         | "ObjectLockConfigurationNotFoundError"
-        | "OwnershipControlsNotFoundError" => S::NOT_FOUND,
+        | "OwnershipControlsNotFoundError"
+        | "NoSuchConfiguration" => S::NOT_FOUND,
         "BucketAlreadyExists"
         | "BucketAlreadyOwnedByYou"
         | "BucketNotEmpty"
@@ -102,6 +103,7 @@ fn status_of(code: &str) -> StatusCode {
         | "AccessControlListNotSupported"
         | "InvalidBucketAclWithObjectOwnership"
         | "UnresolvableGrantByEmailAddress"
+        | "TooManyConfigurations"
         | "BadRequest" => S::BAD_REQUEST,
         "NotImplemented" => S::NOT_IMPLEMENTED,
         "ServiceUnavailable" => S::SERVICE_UNAVAILABLE,

@@ -122,6 +122,7 @@ pub async fn delete_bucket(app: &AppState, request: &S3Request) -> S3Result<Resp
     app.bucket_policies.forget(bucket);
     app.bucket_cors.forget(bucket);
     app.bucket_websites.forget(bucket);
+    app.bucket_lifecycles.forget(bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 

@@ -108,6 +108,10 @@ pub async fn list_objects(
         Version::V2 => request.query("fetch-owner").is_some_and(|v| v == "true"),
     };
     let e = |s: &str| url_encode_if(s, encode);
+    // `x-amz-optional-object-attributes: RestoreStatus` asks for the restore state of archives.
+    let restore_status = request
+        .header("x-amz-optional-object-attributes")
+        .is_some_and(|v| v.split(',').any(|a| a.trim() == "RestoreStatus"));
 
     let mut out = XmlWriter::document();
     out.root("ListBucketResult");
@@ -157,6 +161,18 @@ pub async fn list_objects(
                 out.close("Owner");
             }
             out.elem("StorageClass", &version.attrs.storage_class);
+            if restore_status && let Some(restore) = &version.restore {
+                out.open("RestoreStatus");
+                let ongoing = restore.in_progress();
+                out.elem(
+                    "IsRestoreInProgress",
+                    if ongoing { "true" } else { "false" },
+                );
+                if !ongoing {
+                    out.elem("RestoreExpiryDate", &iso8601(restore.expiry_ms));
+                }
+                out.close("RestoreStatus");
+            }
             out.close("Contents");
         }
     }

@@ -9,7 +9,7 @@ use super::checksums::{
 };
 use super::list::{max_keys, url_encoding};
 use super::object::{content_md5, declared_length, object_attributes, write_condition};
-use super::{empty_response, iso8601, quoted, set_header, url_encode_if, xml_response};
+use super::{empty_response, http_date, iso8601, quoted, set_header, url_encode_if, xml_response};
 use crate::http::AppState;
 use crate::iam::ROOT_DISPLAY_NAME;
 use crate::s3::error::{S3Error, S3Result};
@@ -48,6 +48,7 @@ pub async fn create_upload(app: &AppState, request: &S3Request) -> S3Result<Resp
     out.elem("UploadId", &upload.upload_id);
     out.close("InitiateMultipartUploadResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
+    set_abort_headers(app, request, &mut response, key, upload.initiated_ms)?;
     if upload.checksum_declared {
         set_header(
             &mut response,
@@ -165,7 +166,7 @@ pub async fn complete_upload(
     }
     out.close("CompleteMultipartUploadResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
-    super::versioning::set_version_header(app, request, &mut response, &version)?;
+    super::versioning::set_current_version_headers(app, request, &mut response, &version)?;
     Ok(response)
 }
 
@@ -217,7 +218,31 @@ pub async fn list_parts(app: &AppState, request: &S3Request) -> S3Result<Respons
         out.close("Part");
     }
     out.close("ListPartsResult");
-    Ok(xml_response(StatusCode::OK, out.finish()))
+    let mut response = xml_response(StatusCode::OK, out.finish());
+    set_abort_headers(app, request, &mut response, key, upload.initiated_ms)?;
+    Ok(response)
+}
+
+/// `x-amz-abort-date` / `x-amz-abort-rule-id` when an AbortIncompleteMultipartUpload rule
+/// applies to the upload.
+fn set_abort_headers(
+    app: &AppState,
+    request: &S3Request,
+    response: &mut Response,
+    key: &str,
+    initiated_ms: i64,
+) -> S3Result<()> {
+    let Some(record) = request.bucket_record(&app.store) else {
+        return Ok(());
+    };
+    let Some(rules) = app.bucket_lifecycles.get(&app.store, record)? else {
+        return Ok(());
+    };
+    if let Some((due, rule_id)) = rules.abort_due(key, initiated_ms, app.store.day_ms()) {
+        set_header(response, "x-amz-abort-date", &http_date(due));
+        set_header(response, "x-amz-abort-rule-id", rule_id);
+    }
+    Ok(())
 }
 
 pub async fn list_uploads(app: &AppState, request: &S3Request) -> S3Result<Response> {

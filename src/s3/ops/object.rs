@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use http::StatusCode;
 
 use super::checksums::{checksum_spec, set_checksum_headers};
-use super::versioning::{selector, set_version_header};
+use super::versioning::{selector, set_current_version_headers};
 use super::{empty_response, http_date, quoted, set_header, xml_response};
 use crate::classes::DEFAULT_CLASS;
 use crate::http::AppState;
@@ -210,7 +210,7 @@ pub async fn put_object(
     let version = app.store.put_object(input, body).await?;
     let mut response = empty_response(StatusCode::OK);
     set_header(&mut response, "etag", &quoted(&version.etag));
-    set_version_header(app, request, &mut response, &version)?;
+    set_current_version_headers(app, request, &mut response, &version)?;
     if let Some(checksum) = &version.checksum {
         set_checksum_headers(&mut response, checksum, version.checksum_type);
     }
@@ -349,7 +349,7 @@ fn respond(
     let mut response = Response::new(body);
     *response.status_mut() = status;
     object_headers(&mut response, version);
-    set_version_header(app, request, &mut response, version)?;
+    set_current_version_headers(app, request, &mut response, version)?;
     set_header(
         &mut response,
         "content-length",

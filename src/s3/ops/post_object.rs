@@ -231,7 +231,7 @@ pub async fn post_object(
     if let Some(checksum) = &version.checksum {
         set_checksum_headers(&mut response, checksum, version.checksum_type);
     }
-    super::versioning::set_version_header(app, request, &mut response, &version)?;
+    super::versioning::set_current_version_headers(app, request, &mut response, &version)?;
     Ok(response)
 }
 

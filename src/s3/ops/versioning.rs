@@ -3,10 +3,12 @@
 
 use axum::response::Response;
 use http::StatusCode;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::{iso8601, quoted, set_header, url_encode_if, xml_response};
+use super::{http_date, iso8601, quoted, set_header, url_encode_if, xml_response};
 use crate::http::AppState;
 use crate::iam::ROOT_DISPLAY_NAME;
+use crate::lifecycle::evaluate::ObjectFacts;
 use crate::meta::model::{ObjectVersion, Versioning};
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::{RequestBody, S3Request, read_small_body};
@@ -41,6 +43,58 @@ pub(crate) fn set_version_header(
     };
     if let Some(id) = shown {
         set_header(response, "x-amz-version-id", id);
+    }
+    Ok(())
+}
+
+/// A rule id in `x-amz-expiration` is URL-encoded.
+const RULE_ID: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// The headers of a version a request wrote or read as the key's current one:
+/// `x-amz-version-id`, and `x-amz-expiration` when a lifecycle rule will expire it.
+pub(crate) fn set_current_version_headers(
+    app: &AppState,
+    request: &S3Request,
+    response: &mut Response,
+    version: &ObjectVersion,
+) -> S3Result<()> {
+    set_version_header(app, request, response, version)?;
+    let Some(record) = request.bucket_record(&app.store) else {
+        return Ok(());
+    };
+    if version.delete_marker || request.query("versionId").is_some() {
+        return Ok(());
+    }
+    let Some(rules) = app.bucket_lifecycles.get(&app.store, record)? else {
+        return Ok(());
+    };
+    let Ok(key) = request.key() else {
+        return Ok(());
+    };
+    let facts = ObjectFacts {
+        key,
+        size: version.size,
+        tags: &version.attrs.tags,
+        created_ms: version.last_modified_ms,
+        storage_class: &version.attrs.storage_class,
+        is_latest: true,
+        is_delete_marker: false,
+        sole_version: false,
+        noncurrent_since_ms: None,
+        newer_noncurrent_count: 0,
+        versioned: record.versioning != Versioning::Unversioned,
+    };
+    if let Some((expiry, rule_id)) = rules.expiration_header(&facts, app.store.day_ms()) {
+        let rule_id = utf8_percent_encode(rule_id, RULE_ID);
+        let value = format!(
+            "expiry-date=\"{}\", rule-id=\"{rule_id}\"",
+            http_date(expiry)
+        );
+        set_header(response, "x-amz-expiration", &value);
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::meta::model::ObjectVersion;
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::ops::checksums::write_checksum_xml;
 use crate::s3::ops::tagging::header_tags;
-use crate::s3::ops::versioning::set_version_header;
+use crate::s3::ops::versioning::set_current_version_headers;
 use crate::s3::ops::{iso8601, quoted, set_header, xml_response};
 use crate::s3::request::S3Request;
 use crate::s3::route::Operation;
@@ -207,7 +207,7 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
     }
     out.close("CopyObjectResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
-    set_version_header(app, request, &mut response, &copied)?;
+    set_current_version_headers(app, request, &mut response, &copied)?;
     set_source_version(&mut response, &version, source.version);
     Ok(response)
 }
