@@ -55,12 +55,32 @@ pub enum AdminCommand {
     /// Inline policies of a user.
     #[command(subcommand)]
     UserPolicy(UserPolicyCommand),
+    /// Usage and cost per bucket and storage class (the server's root account only): objects,
+    /// logical, billable and on-disk bytes, restores, and the month's storage cost.
+    Usage {
+        /// One bucket instead of all.
+        #[arg(long)]
+        bucket: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The lifecycle engine (the server's root account only).
+    #[command(subcommand)]
+    Lifecycle(LifecycleCommand),
     /// Any IAM action, printing the XML answer: `strata admin iam CreateGroup GroupName=devs`.
     Iam {
         action: String,
         /// `Name=Value` parameters.
         params: Vec<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LifecycleCommand {
+    /// Carry out everything due now (expirations, transitions, restores, aborts) and print
+    /// how many due entries were handled, as JSON.
+    Run,
 }
 
 #[derive(Subcommand, Debug)]
@@ -215,6 +235,19 @@ async fn execute(args: AdminArgs) -> Result<(), Failure> {
                 secret_access_key: field("SecretAccessKey"),
             })?;
         }
+        AdminCommand::Usage { bucket, json } => {
+            let params = request_with("GetUsageReport", &[], &[("Bucket", &bucket)]);
+            let result = client.call(&params).await?;
+            usage_report(&result, json)?;
+        }
+        AdminCommand::Lifecycle(LifecycleCommand::Run) => {
+            let result = client.call(&request("RunLifecycle", &[])).await?;
+            let handled: u64 = result
+                .child_text("Handled")
+                .and_then(|n| n.parse().ok())
+                .ok_or("no Handled count in the answer")?;
+            print_json(&serde_json::json!({ "handled": handled }))?;
+        }
         AdminCommand::Account(AccountCommand::List) => {
             for member in client
                 .list(&request("ListAccounts", &[]), "Accounts")
@@ -292,6 +325,64 @@ fn with_user(action: &str, user: &Option<String>, rest: &[(&str, &str)]) -> Vec<
 }
 
 /// What a create command prints (shown once: it holds a secret).
+/// The usage report: one JSON document, or a row per bucket and class.
+fn usage_report(result: &Element, json: bool) -> Result<(), Failure> {
+    const FIELDS: [&str; 9] = [
+        "Objects",
+        "LogicalBytes",
+        "BillableBytes",
+        "BillableStandardBytes",
+        "DiskBytes",
+        "RestoresInProgress",
+        "RestoredCopyBytes",
+        "MonthlyCostUsd",
+        "StorageClass",
+    ];
+    let buckets = result.child("Buckets").ok_or("no Buckets in the answer")?;
+    let mut rows = Vec::new();
+    for bucket in buckets.children_named("member") {
+        let name = bucket.child_text("Bucket").unwrap_or_default();
+        for class in bucket
+            .child("Classes")
+            .into_iter()
+            .flat_map(|c| c.children_named("member"))
+        {
+            let mut row = serde_json::Map::new();
+            row.insert("Bucket".into(), name.into());
+            for field in FIELDS {
+                let text = class.child_text(field).unwrap_or_default();
+                let value = match text.parse::<u64>() {
+                    Ok(n) if field != "MonthlyCostUsd" => serde_json::Value::from(n),
+                    _ => match text.parse::<f64>() {
+                        Ok(x) => serde_json::Value::from(x),
+                        Err(_) => serde_json::Value::from(text),
+                    },
+                };
+                row.insert(field.into(), value);
+            }
+            rows.push(serde_json::Value::Object(row));
+        }
+    }
+    if json {
+        return print_json(&rows);
+    }
+    println!("bucket\tclass\tobjects\tlogical\tbillable\tdisk\trestoring\tcost_usd_month");
+    for row in &rows {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            row["Bucket"].as_str().unwrap_or_default(),
+            row["StorageClass"].as_str().unwrap_or_default(),
+            row["Objects"],
+            row["LogicalBytes"],
+            row["BillableBytes"],
+            row["DiskBytes"],
+            row["RestoresInProgress"],
+            row["MonthlyCostUsd"]
+        );
+    }
+    Ok(())
+}
+
 fn print_json(printed: &impl serde::Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(printed).map_err(|e| e.to_string())?;
     println!("{text}");

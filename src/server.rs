@@ -88,6 +88,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
         None => None,
     };
+    let lifecycle = Arc::new(LifecycleWorker::new(store.clone()));
     let state = Arc::new(AppState {
         store: store.clone(),
         identities: Identities::open(
@@ -99,6 +100,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         bucket_cors: Default::default(),
         bucket_websites: Default::default(),
         bucket_lifecycles: Default::default(),
+        lifecycle: lifecycle.clone(),
         region: config.region.clone(),
         domain: config.domain.clone(),
         secure: tls.is_some(),
@@ -113,9 +115,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         }
         .run(shutdown_rx.clone()),
     ));
-    workers.push(tokio::spawn(
-        LifecycleWorker::new(store.clone()).run(shutdown_rx.clone()),
-    ));
+    workers.push(tokio::spawn(lifecycle.clone().run(shutdown_rx.clone())));
     if let Some(damaged) = chunk.take_damage_receiver() {
         workers.push(tokio::spawn(
             HealWorker {

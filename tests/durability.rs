@@ -555,3 +555,115 @@ async fn kill_9_amid_puts_of_one_versioned_key_keeps_exactly_the_acknowledged_ve
         assert!(common::get(&s3, CRASH_BUCKET, CRASH_KEY).await == newest.body());
     }
 }
+
+/// Temp shard files of a write in the archive layout (RS(8,4): shard indices up to 11).
+fn archive_temp_files(data_dir: &Path) -> usize {
+    let mut count = 0;
+    for az in ["az-a", "az-b", "az-c"] {
+        for entry in std::fs::read_dir(data_dir.join(az).join("tmp"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if entry.file_name().to_string_lossy().contains(".11.") {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+async fn class_of(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> String {
+    let head = s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .expect("head");
+    head.storage_class()
+        .map_or("STANDARD".into(), |c| c.as_str().to_string())
+}
+
+#[tokio::test]
+async fn kill_9_during_a_200_mib_transition_keeps_the_object_in_exactly_one_layout() {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
+        Transition, TransitionStorageClass,
+    };
+    let mut server = TestServer::start_with(&["--lifecycle-day-seconds", "0.05"]);
+    let s3 = server.client();
+    common::create_bucket(&s3, "tiers").await;
+    let data = pattern(200 * 1024 * 1024, 61);
+    common::put(&s3, "tiers", "big", data.clone()).await;
+    let rule = LifecycleRule::builder()
+        .id("to-archive")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .transitions(
+            Transition::builder()
+                .days(1)
+                .storage_class(TransitionStorageClass::GlacierIr)
+                .build(),
+        )
+        .build()
+        .expect("rule");
+    s3.put_bucket_lifecycle_configuration()
+        .bucket("tiers")
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .rules(rule)
+                .build()
+                .expect("configuration"),
+        )
+        .send()
+        .await
+        .expect("put lifecycle");
+
+    // Kill the server while the re-encode into RS(8,4) is writing its temp shards.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while archive_temp_files(&server.data_dir()) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the transition never started\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.kill9();
+    server.restart();
+    let s3 = server.client();
+
+    // Whatever layout it is in now, it reads back whole; the worker then finishes the job.
+    let read = common::get(&s3, "tiers", "big").await;
+    assert!(read == data, "the object changed across the crash");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while class_of(&s3, "tiers", "big").await != "GLACIER_IR" {
+        assert!(
+            Instant::now() < deadline,
+            "the transition never completed\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let read = common::get(&s3, "tiers", "big").await;
+    assert!(read == data, "the transitioned object differs");
+    // No orphan: one blob of twelve shards left once the GC has run, no temp files.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let files = shard_files(&server.data_dir()).len();
+        if blob_ids(&server.data_dir()).len() == 1
+            && files == 12
+            && temp_files(&server.data_dir()) == 0
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "left behind: {:?} ({files} shard files, {} temp files)",
+            blob_ids(&server.data_dir()),
+            temp_files(&server.data_dir())
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

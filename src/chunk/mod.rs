@@ -158,6 +158,11 @@ pub struct BlobRef {
 }
 
 impl BlobRef {
+    /// Bytes the blob's shard files take on the drives (headers, blocks and hashes of all k + m).
+    pub fn disk_bytes(&self) -> u64 {
+        self.geometry().shard_file_len() * self.total_shards() as u64
+    }
+
     fn geometry(&self) -> StripeGeometry {
         StripeGeometry::new(self.size, self.data_shards, self.block_size)
     }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub bucket_cors: ConfigCache<crate::s3::cors::CorsConfiguration>,
     pub bucket_websites: ConfigCache<crate::s3::website::WebsiteConfig>,
     pub bucket_lifecycles: ConfigCache<crate::lifecycle::rules::LifecycleConfiguration>,
+    /// The lifecycle worker (an operator can ask for a pass: `strata admin lifecycle run`).
+    pub lifecycle: Arc<crate::lifecycle::LifecycleWorker>,
     pub region: String,
     pub domain: Option<String>,
     /// Whether this listener is TLS (feeds `aws:SecureTransport`).

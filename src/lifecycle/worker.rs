@@ -15,6 +15,8 @@ const BATCH: usize = 256;
 pub struct LifecycleWorker {
     store: Arc<Store>,
     engine: Engine,
+    /// One pass at a time: the worker's own, or one an operator asked for.
+    passing: tokio::sync::Mutex<()>,
 }
 
 impl LifecycleWorker {
@@ -22,12 +24,13 @@ impl LifecycleWorker {
         LifecycleWorker {
             engine: Engine::new(store.clone()),
             store,
+            passing: tokio::sync::Mutex::new(()),
         }
     }
 
     /// Runs passes until shutdown: at the next due time, when woken by a new entry, and at least
     /// every tenth of a lifecycle day.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let wakeup = self.store.due_wakeup();
         loop {
             if let Err(err) = self.pass().await {
@@ -48,6 +51,7 @@ impl LifecycleWorker {
 
     /// Carries out everything due now; returns how many entries were handled.
     pub async fn pass(&self) -> Result<usize, StoreError> {
+        let _one_at_a_time = self.passing.lock().await;
         let mut handled = 0;
         loop {
             let now = now_ms();

@@ -29,6 +29,7 @@ pub mod restore;
 mod test_support;
 pub mod transition;
 pub mod usage;
+pub mod usage_report;
 pub mod versions;
 
 use std::sync::Arc;

@@ -174,3 +174,19 @@ async fn admin_shortcuts_manage_users_keys_and_policies() {
     );
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[tokio::test]
+async fn admin_lifecycle_run_is_for_the_server_root_only() {
+    let server = TestServer::start();
+    let printed = admin_ok(&server, Some(ROOT), &["lifecycle", "run"]);
+    let ran: serde_json::Value = serde_json::from_str(&printed).expect("JSON");
+    assert!(ran["handled"].is_u64(), "{printed}");
+
+    let created = admin_ok(&server, Some(ROOT), &["account", "create", "tenant"]);
+    let account: serde_json::Value = serde_json::from_str(&created).expect("JSON");
+    let keys = (
+        account["AccessKeyId"].as_str().expect("key"),
+        account["SecretAccessKey"].as_str().expect("secret"),
+    );
+    admin_fails(&server, Some(keys), &["lifecycle", "run"], "AccessDenied");
+}

@@ -1,6 +1,6 @@
-//! STS GetCallerIdentity, and the strata extensions CreateAccount and ListAccounts, which only
-//! the server's root account (`000000000001`) may call: accounts are above IAM, which manages
-//! what is inside one account.
+//! STS GetCallerIdentity, and the strata extensions CreateAccount, ListAccounts and
+//! RunLifecycle, which only the server's root account (`000000000001`) may call: accounts and
+//! the server's background work are above IAM, which manages what is inside one account.
 
 use super::xml::{Xml, iso8601};
 use super::{ApiError, Ctx};
@@ -86,5 +86,69 @@ pub(super) fn list_accounts(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
             .elem_opt("Email", account.email.as_deref())
             .elem("CreateDate", &iso8601(account.created_ms))
     });
+    Ok(Some(xml))
+}
+
+/// A lifecycle pass now (`strata admin lifecycle run`): everything due is carried out before the
+/// answer, which says how many due entries were handled.
+pub(super) fn run_lifecycle(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
+    server_root_only(ctx)?;
+    // Handlers run on the blocking pool, where waiting for the runtime is allowed.
+    let handled = tokio::runtime::Handle::current()
+        .block_on(ctx.app.lifecycle.pass())
+        .map_err(ApiError::internal)?;
+    let mut xml = Xml::new();
+    xml.elem("Handled", &handled.to_string());
+    Ok(Some(xml))
+}
+
+/// The usage and cost report (`strata admin usage`) of one bucket (`Bucket`) or of all.
+pub(super) fn get_usage_report(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
+    let only = ctx.param("Bucket");
+    server_root_only(ctx)?;
+    let store = &ctx.app.store;
+    let names: Vec<String> = match only {
+        Some(name) => vec![name.to_string()],
+        None => store
+            .list_buckets()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|b| b.name)
+            .collect(),
+    };
+    let mut xml = Xml::new();
+    xml.open("Buckets");
+    for name in names {
+        let report = store.usage_report(&name).map_err(|err| match err {
+            crate::store::StoreError::NoSuchBucket(_) => {
+                ApiError::new("NoSuchEntity", format!("The bucket {name} does not exist."))
+            }
+            other => ApiError::internal(other),
+        })?;
+        xml.open("member")
+            .elem("Bucket", &report.bucket)
+            .open("Classes");
+        for (class, usage) in &report.classes {
+            xml.open("member")
+                .elem("StorageClass", class)
+                .elem("Objects", &usage.objects.to_string())
+                .elem("LogicalBytes", &usage.logical_bytes.to_string())
+                .elem("BillableBytes", &usage.billable_bytes.to_string())
+                .elem(
+                    "BillableStandardBytes",
+                    &usage.billable_standard_bytes.to_string(),
+                )
+                .elem("DiskBytes", &usage.disk_bytes.to_string())
+                .elem(
+                    "RestoresInProgress",
+                    &usage.restores_in_progress.to_string(),
+                )
+                .elem("RestoredCopyBytes", &usage.restored_copy_bytes.to_string())
+                .elem("MonthlyCostUsd", &usage.monthly_cost_usd.to_string())
+                .close("member");
+        }
+        xml.close("Classes").close("member");
+    }
+    xml.close("Buckets");
     Ok(Some(xml))
 }

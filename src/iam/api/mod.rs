@@ -12,7 +12,7 @@
 //! do everything inside its account; a user what its identity policies allow as `iam:<Action>`
 //! on the target's ARN), then calls `iam::manage`. Everything acts inside the caller's account;
 //! only the server's root account may use the strata extensions (`CreateAccount`,
-//! `ListAccounts`). Handlers run on the blocking pool: IAM writes fsync the metadata.
+//! `ListAccounts`, `RunLifecycle`, `GetUsageReport`). Handlers run on the blocking pool: IAM writes fsync the metadata.
 
 mod accounts;
 mod ctx;
@@ -123,6 +123,9 @@ const IAM_ACTIONS: &[(&str, Handler)] = &[
     // strata extensions: accounts (the server's root account only).
     ("CreateAccount", accounts::create_account),
     ("ListAccounts", accounts::list_accounts),
+    // strata extension: background work (the server's root account only).
+    ("RunLifecycle", accounts::run_lifecycle),
+    ("GetUsageReport", accounts::get_usage_report),
 ];
 
 const STS_ACTIONS: &[(&str, Handler)] = &[("GetCallerIdentity", accounts::get_caller_identity)];
