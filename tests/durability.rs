@@ -3,37 +3,13 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
-use common::{TestServer, pattern};
-
-/// Every shard file under the data dir's AZ `blobs/` directories.
-fn shard_files(data_dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![data_dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                if path.file_name().is_some_and(|n| n == "meta") {
-                    continue;
-                }
-                stack.push(path);
-            } else if path.components().any(|c| c.as_os_str() == "blobs") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use common::{TestServer, pattern, shard_files};
 
 fn blob_ids(data_dir: &Path) -> BTreeSet<String> {
     shard_files(data_dir)

@@ -6,13 +6,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::StorageClass;
 use common::aws_cli::AwsCli;
-use common::{TestServer, assert_raw_error, pattern, signed_exchange, xml_value};
+use common::{TestServer, assert_raw_error, pattern, shard_names, signed_exchange, xml_value};
 
 const BUCKET: &str = "vault";
 
@@ -91,20 +90,6 @@ fn assert_archived(response: &common::RawResponse, class: &str) {
     );
 }
 
-/// Shard files of the data dir, by name (`<blob>.<shard>`).
-fn shard_files(dir: &Path) -> Vec<String> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            names.extend(shard_files(&path));
-        } else if path.components().any(|c| c.as_os_str() == "blobs") {
-            names.push(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
-    names
-}
-
 #[tokio::test]
 async fn an_archived_object_is_stored_wide_and_unreadable_until_restored() {
     let (server, s3) = archive_server().await;
@@ -112,10 +97,10 @@ async fn an_archived_object_is_stored_wide_and_unreadable_until_restored() {
     put_in(&s3, "archive.bin", "GLACIER", &data).await;
 
     // RS(8,4) over the three AZs: twelve shard files, four per AZ.
-    let files = shard_files(&server.data_dir());
+    let files = shard_names(&server.data_dir());
     assert_eq!(files.len(), 12, "{files:?}");
     for az in ["az-a", "az-b", "az-c"] {
-        assert_eq!(shard_files(&server.data_dir().join(az)).len(), 4, "{az}");
+        assert_eq!(shard_names(&server.data_dir().join(az)).len(), 4, "{az}");
     }
 
     let head = head(&server, "archive.bin");
@@ -155,7 +140,7 @@ async fn restore_makes_a_temporary_copy_that_expires_and_leaves_the_archive() {
     let (server, s3) = archive_server().await;
     let data = pattern(3 * 1024 * 1024, 42);
     put_in(&s3, "photo.raw", "GLACIER", &data).await;
-    let archive_shards = shard_files(&server.data_dir());
+    let archive_shards = shard_names(&server.data_dir());
 
     // Three lifecycle days (seconds here) leave ample time to read the copy before it goes.
     let started = restore(&server, "photo.raw", Some(3), "Standard");
@@ -182,7 +167,7 @@ async fn restore_makes_a_temporary_copy_that_expires_and_leaves_the_archive() {
     );
     // The copy sits beside the archive (RS(4,2): six more shard files).
     assert_eq!(
-        shard_files(&server.data_dir()).len(),
+        shard_names(&server.data_dir()).len(),
         archive_shards.len() + 6
     );
 
@@ -215,7 +200,7 @@ async fn restore_makes_a_temporary_copy_that_expires_and_leaves_the_archive() {
     wait_for_restore(&server, "photo.raw", |h| h.is_none());
     assert_archived(&get(&server, "photo.raw"), "GLACIER");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while shard_files(&server.data_dir()) != archive_shards {
+    while shard_names(&server.data_dir()) != archive_shards {
         assert!(
             Instant::now() < deadline,
             "the copy's shards were never collected"

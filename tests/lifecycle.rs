@@ -14,7 +14,9 @@ use aws_sdk_s3::types::{
     LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration, Tag, Transition,
     TransitionStorageClass, VersioningConfiguration,
 };
-use common::{TestServer, assert_raw_error, assert_sdk_error, pattern, signed_exchange};
+use common::{
+    TestServer, assert_raw_error, assert_sdk_error, pattern, shard_names, signed_exchange,
+};
 
 const BUCKET: &str = "aging";
 
@@ -93,19 +95,6 @@ async fn class_of(s3: &aws_sdk_s3::Client, key: &str) -> Option<String> {
         ),
         Err(_) => None,
     }
-}
-
-fn shard_names(dir: &std::path::Path) -> Vec<String> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            names.extend(shard_names(&path));
-        } else if path.components().any(|c| c.as_os_str() == "blobs") {
-            names.push(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
-    names
 }
 
 #[tokio::test]

@@ -46,16 +46,10 @@ fn usage_json(server: &TestServer) -> Vec<serde_json::Value> {
 }
 
 fn shard_bytes(dir: &Path) -> u64 {
-    let mut total = 0;
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            total += shard_bytes(&path);
-        } else if path.components().any(|c| c.as_os_str() == "blobs") {
-            total += entry.metadata().expect("metadata").len();
-        }
-    }
-    total
+    common::shard_files(dir)
+        .iter()
+        .map(|file| std::fs::metadata(file).map_or(0, |m| m.len()))
+        .sum()
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 //!
 //! Owns: the shape rules (either `RedirectAllRequestsTo` alone, or an `IndexDocument` with an
 //! optional `ErrorDocument` and at most 50 `RoutingRules`) and the value rules (suffix, protocol,
-//! status codes). It does not store anything nor serve pages: `store::website` keeps the
-//! rendered document and the website endpoint (later) reads it back through [`parse`].
+//! status codes). It does not store anything nor serve pages: `store::bucket_config` keeps the
+//! rendered document and the website endpoint (`src/website/`) reads it back through [`parse`].
 //! Invariant: a [`WebsiteConfig`] that exists is valid, and `parse(render(c)) == c`.
 
 use crate::s3::error::S3Error;

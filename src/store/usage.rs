@@ -130,17 +130,46 @@ impl Store {
     /// The accounting recomputed from the versions themselves (one scan of the bucket's
     /// versions): what [`Store::usage`] must equal.
     pub fn count_usage(&self, bucket: &str) -> Result<Usage, StoreError> {
+        let mut total = Usage::default();
+        let mut previous_key: Option<String> = None;
+        self.for_each_version(bucket, |key, version| {
+            let is_latest = previous_key.as_deref() != Some(key);
+            if is_latest {
+                previous_key = Some(key.to_string());
+            }
+            let size = version.size as i64;
+            if version.delete_marker {
+                total.delete_markers += 1;
+            } else if is_latest {
+                total.current_objects += 1;
+                total.current_bytes += size;
+            } else {
+                total.noncurrent_objects += 1;
+                total.noncurrent_bytes += size;
+            }
+            Ok(())
+        })?;
+        Ok(total)
+    }
+
+    /// Every version of the bucket (delete markers included), by key, newest first within a
+    /// key: one scan of `Tree::Versions`, a page at a time.
+    pub(super) fn for_each_version(
+        &self,
+        bucket: &str,
+        mut visit: impl FnMut(&str, &ObjectVersion) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         self.bucket(bucket)?;
         let prefix = keys::bucket_prefix(bucket);
         let end = keys::prefix_end(&prefix);
         let mut start = prefix.clone();
-        let mut total = Usage::default();
-        let mut previous_key: Option<String> = None;
         loop {
             let batch = self
                 .meta
                 .scan(Tree::Versions, &start, end.as_deref(), 1000)?;
-            let Some((last, _)) = batch.last() else { break };
+            let Some((last, _)) = batch.last() else {
+                return Ok(());
+            };
             start = last.clone();
             start.push(0);
             for (raw_key, value) in &batch {
@@ -148,21 +177,9 @@ impl Store {
                     continue;
                 };
                 let version: ObjectVersion = decode(Tree::Versions, value)?;
-                let is_latest = previous_key.as_ref() != Some(&key);
-                previous_key = Some(key);
-                let size = version.size as i64;
-                if version.delete_marker {
-                    total.delete_markers += 1;
-                } else if is_latest {
-                    total.current_objects += 1;
-                    total.current_bytes += size;
-                } else {
-                    total.noncurrent_objects += 1;
-                    total.noncurrent_bytes += size;
-                }
+                visit(&key, &version)?;
             }
         }
-        Ok(total)
     }
 
     /// Rebuild the counters of every bucket from its versions: data written before the counters

@@ -14,7 +14,6 @@ use serde::Serialize;
 use super::{Store, StoreError};
 use crate::classes::DEFAULT_CLASS;
 use crate::meta::model::{ObjectData, ObjectVersion};
-use crate::meta::{Tree, decode, keys};
 
 const GIB: f64 = (1u64 << 30) as f64;
 
@@ -49,28 +48,14 @@ pub struct BucketUsageReport {
 impl Store {
     /// The report of one bucket.
     pub fn usage_report(&self, bucket: &str) -> Result<BucketUsageReport, StoreError> {
-        self.bucket(bucket)?;
-        let prefix = keys::bucket_prefix(bucket);
-        let end = keys::prefix_end(&prefix);
-        let mut start = prefix.clone();
         let mut report = BucketUsageReport {
             bucket: bucket.to_string(),
             classes: BTreeMap::new(),
         };
-        loop {
-            let batch = self
-                .meta
-                .scan(Tree::Versions, &start, end.as_deref(), 1000)?;
-            let Some((last, _)) = batch.last() else { break };
-            start = last.clone();
-            start.push(0);
-            for (_, value) in &batch {
-                let version: ObjectVersion = decode(Tree::Versions, value)?;
-                if !version.delete_marker {
-                    self.account(&mut report, &version)?;
-                }
-            }
-        }
+        self.for_each_version(bucket, |_, version| match version.delete_marker {
+            true => Ok(()),
+            false => self.account(&mut report, version),
+        })?;
         let standard_price = self.class(DEFAULT_CLASS)?.price.storage_gb_month;
         for (name, usage) in &mut report.classes {
             let class = self.class(name)?;

@@ -167,6 +167,38 @@ pub fn s3_client(endpoint: &str, ca_pem: Option<&Path>) -> aws_sdk_s3::Client {
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so failures are reproducible.
+/// Every shard file under a data dir's AZ `blobs/` directories (named `<blob>.<shard>`), sorted.
+pub fn shard_files(data_dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![data_dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n == "meta") {
+                    continue;
+                }
+                stack.push(path);
+            } else if path.components().any(|c| c.as_os_str() == "blobs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The file names of [`shard_files`].
+pub fn shard_names(data_dir: &Path) -> Vec<String> {
+    shard_files(data_dir)
+        .iter()
+        .filter_map(|p| Some(p.file_name()?.to_str()?.to_string()))
+        .collect()
+}
+
 pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut out = Vec::with_capacity(len + 8);
