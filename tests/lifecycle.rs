@@ -513,3 +513,67 @@ async fn expiration_and_abort_headers_name_the_rule() {
         .expect("create upload");
     assert_eq!(elsewhere.abort_rule_id(), None);
 }
+
+#[tokio::test]
+async fn the_aws_cli_sets_rules_that_move_and_expire_objects() {
+    let (server, s3) = fast_server().await;
+    let home = tempfile::tempdir().expect("home");
+    let aws = common::aws_cli::AwsCli::new(&server, home.path());
+    common::put(&s3, BUCKET, "reports/q1.csv", pattern(300_000, 71)).await;
+    let rules = r#"{"Rules":[{"ID":"reports","Status":"Enabled","Filter":{"Prefix":"reports/"},
+        "Transitions":[{"Days":30,"StorageClass":"STANDARD_IA"},{"Days":60,"StorageClass":"DEEP_ARCHIVE"}],
+        "Expiration":{"Days":400}}]}"#;
+    aws.run(&[
+        "s3api",
+        "put-bucket-lifecycle-configuration",
+        "--bucket",
+        BUCKET,
+        "--lifecycle-configuration",
+        rules,
+    ]);
+    let got = aws.json(&[
+        "s3api",
+        "get-bucket-lifecycle-configuration",
+        "--bucket",
+        BUCKET,
+    ]);
+    assert_eq!(got["Rules"][0]["ID"], "reports", "{got}");
+    assert_eq!(
+        got["Rules"][0]["Transitions"][1]["StorageClass"], "DEEP_ARCHIVE",
+        "{got}"
+    );
+    assert_eq!(got["Rules"][0]["Expiration"]["Days"], 400, "{got}");
+
+    let head = || {
+        aws.json(&[
+            "s3api",
+            "head-object",
+            "--bucket",
+            BUCKET,
+            "--key",
+            "reports/q1.csv",
+        ])
+    };
+    let first = head();
+    assert!(
+        first["Expiration"]
+            .as_str()
+            .is_some_and(|e| e.contains("rule-id=\"reports\"")),
+        "{first}"
+    );
+    eventually("DEEP_ARCHIVE", &server, || async {
+        (class_of(&s3, "reports/q1.csv").await.as_deref() == Some("DEEP_ARCHIVE")).then_some(())
+    })
+    .await;
+    assert_eq!(head()["StorageClass"], "DEEP_ARCHIVE");
+    aws.run(&["s3api", "delete-bucket-lifecycle", "--bucket", BUCKET]);
+    aws.fails_with(
+        &[
+            "s3api",
+            "get-bucket-lifecycle-configuration",
+            "--bucket",
+            BUCKET,
+        ],
+        "NoSuchLifecycleConfiguration",
+    );
+}
