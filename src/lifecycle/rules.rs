@@ -25,8 +25,9 @@ mod render;
 mod schema;
 mod values;
 
+use crate::s3::xml::only_children;
 pub use render::render;
-use schema::{draft_rule, only_children};
+use schema::draft_rule;
 use values::{overlapping_prefixes, validate_rule};
 
 /// "A lifecycle configuration can have up to 1,000 rules. This limit is not adjustable."

@@ -9,7 +9,9 @@
 //! Invariant: a [`WebsiteConfig`] that exists is valid, and `parse(render(c)) == c`.
 
 use crate::s3::error::S3Error;
-use crate::s3::xml::{self, Element, XmlWriter};
+use crate::s3::xml::{
+    self, Element, XmlWriter, only_children, optional_text, required_text, single,
+};
 use crate::store::bucket_config::BucketConfig;
 use crate::store::config_cache::StoredConfig;
 
@@ -258,42 +260,6 @@ fn redirect_code(text: &str) -> Result<u16, S3Error> {
             "The provided HTTP redirect code ({text}) is not valid. Valid codes are 3XX except 300."
         ))),
     }
-}
-
-/// Unknown elements do not validate against AWS's schema.
-fn only_children(parent: &Element, allowed: &[&str]) -> Result<(), S3Error> {
-    if parent
-        .children
-        .iter()
-        .all(|c| allowed.contains(&c.name.as_str()))
-    {
-        Ok(())
-    } else {
-        Err(S3Error::malformed_xml())
-    }
-}
-
-/// The child of that name; twice is a schema violation.
-fn single<'e>(parent: &'e Element, name: &'e str) -> Result<Option<&'e Element>, S3Error> {
-    let mut found = parent.children_named(name);
-    let first = found.next();
-    if found.next().is_some() {
-        return Err(S3Error::malformed_xml());
-    }
-    Ok(first)
-}
-
-/// A leaf's text; a leaf with children is a schema violation.
-fn optional_text(parent: &Element, name: &str) -> Result<Option<String>, S3Error> {
-    match single(parent, name)? {
-        None => Ok(None),
-        Some(leaf) if leaf.children.is_empty() => Ok(Some(leaf.text.clone())),
-        Some(_) => Err(S3Error::malformed_xml()),
-    }
-}
-
-fn required_text(parent: &Element, name: &str) -> Result<String, S3Error> {
-    optional_text(parent, name)?.ok_or_else(S3Error::malformed_xml)
 }
 
 /// GetBucketWebsite's answer, elements in the order of AWS's API reference.

@@ -111,6 +111,45 @@ impl Element {
     }
 }
 
+// Schema checks shared by the configuration documents (website, lifecycle, tiering): what
+// AWS's XML schema refuses is MalformedXML, before any value is looked at.
+
+/// Unknown elements do not validate against AWS's schema.
+pub fn only_children(parent: &Element, allowed: &[&str]) -> Result<(), S3Error> {
+    if parent
+        .children
+        .iter()
+        .all(|c| allowed.contains(&c.name.as_str()))
+    {
+        Ok(())
+    } else {
+        Err(S3Error::malformed_xml())
+    }
+}
+
+/// The child of that name; twice is a schema violation.
+pub fn single<'e>(parent: &'e Element, name: &'e str) -> Result<Option<&'e Element>, S3Error> {
+    let mut found = parent.children_named(name);
+    let first = found.next();
+    if found.next().is_some() {
+        return Err(S3Error::malformed_xml());
+    }
+    Ok(first)
+}
+
+/// A leaf's text; a leaf with children is a schema violation.
+pub fn optional_text(parent: &Element, name: &str) -> Result<Option<String>, S3Error> {
+    match single(parent, name)? {
+        None => Ok(None),
+        Some(leaf) if leaf.children.is_empty() => Ok(Some(leaf.text.clone())),
+        Some(_) => Err(S3Error::malformed_xml()),
+    }
+}
+
+pub fn required_text(parent: &Element, name: &str) -> Result<String, S3Error> {
+    optional_text(parent, name)?.ok_or_else(S3Error::malformed_xml)
+}
+
 /// Request bodies beyond this are refused: the largest legitimate one (DeleteObjects with 1000
 /// keys of 1024 bytes, or CompleteMultipartUpload with 10000 parts) stays well under it.
 pub const MAX_XML_BODY: usize = 4 * 1024 * 1024;

@@ -2,7 +2,7 @@
 //! MalformedXML, before any value is looked at.
 
 use super::*;
-use crate::s3::xml::Element;
+use crate::s3::xml::{Element, only_children, optional_text, required_text, single};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -242,43 +242,4 @@ pub(super) fn date(parent: &Element, name: &str) -> Result<Option<i64>, S3Error>
     i64::try_from(ms)
         .map(Some)
         .map_err(|_| S3Error::malformed_xml())
-}
-
-/// Unknown elements do not validate against AWS's schema.
-pub(super) fn only_children(parent: &Element, allowed: &[&str]) -> Result<(), S3Error> {
-    if parent
-        .children
-        .iter()
-        .all(|c| allowed.contains(&c.name.as_str()))
-    {
-        Ok(())
-    } else {
-        Err(S3Error::malformed_xml())
-    }
-}
-
-/// The child of that name; twice is a schema violation.
-pub(super) fn single<'e>(
-    parent: &'e Element,
-    name: &'e str,
-) -> Result<Option<&'e Element>, S3Error> {
-    let mut found = parent.children_named(name);
-    let first = found.next();
-    if found.next().is_some() {
-        return Err(S3Error::malformed_xml());
-    }
-    Ok(first)
-}
-
-/// A leaf's text; a leaf with children is a schema violation.
-pub(super) fn optional_text(parent: &Element, name: &str) -> Result<Option<String>, S3Error> {
-    match single(parent, name)? {
-        None => Ok(None),
-        Some(leaf) if leaf.children.is_empty() => Ok(Some(leaf.text.clone())),
-        Some(_) => Err(S3Error::malformed_xml()),
-    }
-}
-
-pub(super) fn required_text(parent: &Element, name: &str) -> Result<String, S3Error> {
-    optional_text(parent, name)?.ok_or_else(S3Error::malformed_xml)
 }
