@@ -416,6 +416,7 @@ fn object_version(i: u64) -> ObjectVersion {
         checksum: Some(Checksum::compute(ChecksumAlgorithm::Crc64Nvme, &id)),
         checksum_type: Some(ChecksumType::FullObject),
         restore: None,
+        tiering: None,
     }
 }
 
@@ -518,6 +519,7 @@ fn fill() -> MetaFixture {
                 cors_revision: None,
                 website_revision: None,
                 lifecycle_revision: None,
+                intelligent_tiering_revision: None,
                 acl: None,
                 ownership: None,
                 public_access_block: None,

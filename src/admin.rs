@@ -324,8 +324,8 @@ fn with_user(action: &str, user: &Option<String>, rest: &[(&str, &str)]) -> Vec<
     request_with(action, rest, &[("UserName", user)])
 }
 
-/// What a create command prints (shown once: it holds a secret).
-/// The usage report: one JSON document, or a row per bucket and class.
+/// The usage report: one JSON document, or a row per bucket and class (and per access tier of
+/// INTELLIGENT_TIERING).
 fn usage_report(result: &Element, json: bool) -> Result<(), Failure> {
     const FIELDS: [&str; 9] = [
         "Objects",
@@ -350,15 +350,23 @@ fn usage_report(result: &Element, json: bool) -> Result<(), Failure> {
             let mut row = serde_json::Map::new();
             row.insert("Bucket".into(), name.into());
             for field in FIELDS {
-                let text = class.child_text(field).unwrap_or_default();
-                let value = match text.parse::<u64>() {
-                    Ok(n) if field != "MonthlyCostUsd" => serde_json::Value::from(n),
-                    _ => match text.parse::<f64>() {
-                        Ok(x) => serde_json::Value::from(x),
-                        Err(_) => serde_json::Value::from(text),
-                    },
-                };
-                row.insert(field.into(), value);
+                row.insert(field.into(), report_value(class, field));
+            }
+            let mut tiers = serde_json::Map::new();
+            for tier in class
+                .child("AccessTiers")
+                .into_iter()
+                .flat_map(|t| t.children_named("member"))
+            {
+                let fields = ["Objects", "BillableBytes", "MonthlyCostUsd"]
+                    .map(|field| (field.to_string(), report_value(tier, field)));
+                tiers.insert(
+                    tier.child_text("AccessTier").unwrap_or_default().into(),
+                    serde_json::Value::Object(fields.into_iter().collect()),
+                );
+            }
+            if !tiers.is_empty() {
+                row.insert("AccessTiers".into(), serde_json::Value::Object(tiers));
             }
             rows.push(serde_json::Value::Object(row));
         }
@@ -379,8 +387,26 @@ fn usage_report(result: &Element, json: bool) -> Result<(), Failure> {
             row["RestoresInProgress"],
             row["MonthlyCostUsd"]
         );
+        for (tier, usage) in row["AccessTiers"].as_object().into_iter().flatten() {
+            println!(
+                "\t  {tier}\t{}\t\t{}\t\t\t{}",
+                usage["Objects"], usage["BillableBytes"], usage["MonthlyCostUsd"]
+            );
+        }
     }
     Ok(())
+}
+
+/// A field of the report's XML as JSON: counts as integers, costs as numbers.
+fn report_value(element: &Element, field: &str) -> serde_json::Value {
+    let text = element.child_text(field).unwrap_or_default();
+    match text.parse::<u64>() {
+        Ok(n) if field != "MonthlyCostUsd" => serde_json::Value::from(n),
+        _ => match text.parse::<f64>() {
+            Ok(x) => serde_json::Value::from(x),
+            Err(_) => serde_json::Value::from(text),
+        },
+    }
 }
 
 fn print_json(printed: &impl serde::Serialize) -> Result<(), Failure> {

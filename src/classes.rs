@@ -10,6 +10,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::lifecycle::tiering::AccessTier;
+
 use crate::chunk::{Layout, Pool, Spread};
 
 const EMBEDDED: &[(&str, &str)] = &[
@@ -158,6 +160,43 @@ pub struct AccessTiers {
     pub monitoring_per_1000_objects: f64,
     /// Smaller objects are not monitored and stay in Frequent Access.
     pub min_monitored_bytes: u64,
+    /// The class whose layout (drive pool, erasure code) and restore tiers the opt-in Archive
+    /// Access tier uses; a class that needs restores.
+    pub archive_access_class: String,
+    pub archive_access_gb_month: f64,
+    /// Likewise for the Deep Archive Access tier.
+    pub deep_archive_access_class: String,
+    pub deep_archive_access_gb_month: f64,
+}
+
+impl AccessTiers {
+    /// The class an archive tier stores data like (None for the instant tiers).
+    pub fn archive_class(&self, tier: AccessTier) -> Option<&str> {
+        match tier {
+            AccessTier::ArchiveAccess => Some(&self.archive_access_class),
+            AccessTier::DeepArchiveAccess => Some(&self.deep_archive_access_class),
+            _ => None,
+        }
+    }
+
+    /// The storage price of a tier; `frequent` is the class's own price.
+    pub fn gb_month(&self, tier: AccessTier, frequent: f64) -> f64 {
+        match tier {
+            AccessTier::Frequent => frequent,
+            AccessTier::Infrequent => self.infrequent_gb_month,
+            AccessTier::ArchiveInstant => self.archive_instant_gb_month,
+            AccessTier::ArchiveAccess => self.archive_access_gb_month,
+            AccessTier::DeepArchiveAccess => self.deep_archive_access_gb_month,
+        }
+    }
+
+    /// The automatic tiers' thresholds: (idle days, tier), warmest first.
+    pub fn automatic(&self) -> [(u32, AccessTier); 2] {
+        [
+            (self.infrequent_after_days, AccessTier::Infrequent),
+            (self.archive_instant_after_days, AccessTier::ArchiveInstant),
+        ]
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +270,28 @@ impl StorageClasses {
         }
         if !classes.contains_key(DEFAULT_CLASS) {
             return Err(format!("no {DEFAULT_CLASS} class defined"));
+        }
+        for class in classes.values() {
+            let Some(tiers) = &class.intelligent_tiering else {
+                continue;
+            };
+            for (field, archive) in [
+                ("archive_access_class", &tiers.archive_access_class),
+                (
+                    "deep_archive_access_class",
+                    &tiers.deep_archive_access_class,
+                ),
+            ] {
+                if !classes
+                    .get(archive)
+                    .is_some_and(StorageClass::restore_required)
+                {
+                    return Err(format!(
+                        "{}: field intelligent_tiering.{field}: {archive} is not a class that needs restores",
+                        class.name
+                    ));
+                }
+            }
         }
         Ok(StorageClasses { classes })
     }
@@ -320,6 +381,11 @@ fn parse_class(text: &str, az_count: usize) -> Result<StorageClass, String> {
         for (field, value) in [
             ("infrequent_gb_month", tiers.infrequent_gb_month),
             ("archive_instant_gb_month", tiers.archive_instant_gb_month),
+            ("archive_access_gb_month", tiers.archive_access_gb_month),
+            (
+                "deep_archive_access_gb_month",
+                tiers.deep_archive_access_gb_month,
+            ),
             (
                 "monitoring_per_1000_objects",
                 tiers.monitoring_per_1000_objects,

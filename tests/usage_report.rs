@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::StorageClass;
@@ -23,26 +22,6 @@ async fn put(s3: &aws_sdk_s3::Client, key: &str, class: &str, size: usize) {
         .send()
         .await
         .expect("put");
-}
-
-fn usage_json(server: &TestServer) -> Vec<serde_json::Value> {
-    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["admin", "--endpoint", &server.endpoint])
-        .args([
-            "--access-key",
-            common::ACCESS_KEY,
-            "--secret-key",
-            common::SECRET_KEY,
-        ])
-        .args(["usage", "--bucket", "costs", "--json"])
-        .output()
-        .expect("strata admin usage");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON rows")
 }
 
 fn shard_bytes(dir: &Path) -> u64 {
@@ -67,7 +46,7 @@ async fn the_report_matches_a_hand_computation() {
     put(&s3, "e", "INTELLIGENT_TIERING", 200_000).await;
     put(&s3, "f", "STANDARD_IA", 400_000).await;
 
-    let rows = usage_json(&server);
+    let rows = common::usage_rows(&server, "costs");
     let row = |class: &str| {
         rows.iter()
             .find(|r| r["StorageClass"] == class)
@@ -94,6 +73,13 @@ async fn the_report_matches_a_hand_computation() {
     assert_eq!(int(&instant, "BillableBytes"), 131_072);
     let tiering = row("INTELLIGENT_TIERING");
     assert_eq!(int(&tiering, "BillableBytes"), 200_000);
+    // Monitored (at least 128 KiB) and not idle yet: Frequent Access.
+    let frequent = &tiering["AccessTiers"]["FREQUENT_ACCESS"];
+    assert_eq!(
+        (int(frequent, "Objects"), int(frequent, "BillableBytes")),
+        (1, 200_000),
+        "{tiering}"
+    );
 
     // The month's cost, by hand, from the class files' prices (USD per GiB-month).
     let close = |got: f64, want: f64| (got - want).abs() < 1e-9;

@@ -1,6 +1,7 @@
 //! The lifecycle rules of a bucket applied to its keys and uploads: for a key, what is due for
-//! each of its versions (`evaluate`), the earliest of which is carried out when its time has
-//! come and otherwise scheduled in the due-date index; for an upload, its abort.
+//! each of its versions (`evaluate`, and the access-tier moves of INTELLIGENT_TIERING versions
+//! under `tiering`), the earliest of which is carried out when its time has come and otherwise
+//! scheduled in the due-date index; for an upload, its abort.
 //!
 //! One action per look at a key: after it, the key is looked at again at once, since what is
 //! due next depends on what was just done (an expiration makes the latest version noncurrent).
@@ -12,11 +13,12 @@ use std::time::Duration;
 
 use crate::lifecycle::evaluate::{Action, ObjectFacts};
 use crate::lifecycle::rules::LifecycleConfiguration;
+use crate::lifecycle::tiering::{self, AccessTier, BucketTieringConfigurations};
 use crate::meta::model::{BucketRecord, ObjectVersion, Versioning};
 use crate::store::config_cache::ConfigCache;
 use crate::store::due::DueTarget;
 use crate::store::transition::Transitioned;
-use crate::store::versions::VersionSelector;
+use crate::store::versions::{VersionSelector, version_key};
 use crate::store::{Store, StoreError};
 
 /// Keys (or uploads) looked at per step of a bucket scan.
@@ -29,6 +31,22 @@ const TRANSITION_BYTES_PER_SECOND: u64 = 64 * 1024 * 1024;
 pub struct Engine {
     store: Arc<Store>,
     configs: ConfigCache<LifecycleConfiguration>,
+    tiering: ConfigCache<BucketTieringConfigurations>,
+}
+
+/// A bucket and what decides its versions' moves.
+struct BucketRules {
+    record: BucketRecord,
+    lifecycle: Option<Arc<LifecycleConfiguration>>,
+    tiering: Option<Arc<BucketTieringConfigurations>>,
+}
+
+/// What the engine does to a version next.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Lifecycle(Action),
+    /// Move an INTELLIGENT_TIERING version to this access tier.
+    Tier(AccessTier),
 }
 
 impl Engine {
@@ -36,34 +54,70 @@ impl Engine {
         Engine {
             store,
             configs: ConfigCache::default(),
+            tiering: ConfigCache::default(),
         }
     }
 
-    /// The bucket and its lifecycle configuration; None when either is gone.
-    fn rules(
-        &self,
-        bucket: &str,
-    ) -> Result<Option<(BucketRecord, Arc<LifecycleConfiguration>)>, StoreError> {
+    /// The bucket and its configurations; None when the bucket is gone.
+    fn rules(&self, bucket: &str) -> Result<Option<BucketRules>, StoreError> {
         let record = match self.store.bucket(bucket) {
             Ok(record) => record,
             Err(StoreError::NoSuchBucket(_)) => return Ok(None),
             Err(err) => return Err(err),
         };
-        Ok(self
-            .configs
-            .get(&self.store, &record)?
-            .map(|config| (record, config)))
+        Ok(Some(BucketRules {
+            lifecycle: self.configs.get(&self.store, &record)?,
+            tiering: self.tiering.get(&self.store, &record)?,
+            record,
+        }))
+    }
+
+    /// The access-tier move due next for `version` (at `at` in the versions tree), if it is a
+    /// monitored INTELLIGENT_TIERING version not being restored.
+    fn tier_move(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: &ObjectVersion,
+        tiering: Option<&BucketTieringConfigurations>,
+        now: i64,
+    ) -> Option<(i64, AccessTier)> {
+        if !self.store.monitored(version) || version.restore.is_some() {
+            return None;
+        }
+        let automatic = self
+            .store
+            .classes
+            .get(&version.attrs.storage_class)?
+            .intelligent_tiering
+            .as_ref()?
+            .automatic();
+        let archive = tiering
+            .into_iter()
+            .flat_map(|configs| configs.thresholds(key, &version.attrs.tags));
+        // A read not yet written into the record counts too.
+        let pending = self
+            .store
+            .pending_access(&version_key(bucket, key, version));
+        let last = version.last_access_ms().max(pending.unwrap_or(i64::MIN));
+        tiering::next_move(
+            version.access_tier(),
+            last,
+            now,
+            self.store.day_ms(),
+            automatic.into_iter().chain(archive),
+        )
     }
 
     /// Looks at every version of `key`: carries out the earliest action that is due, or
     /// schedules the key for when the next one will be.
     pub async fn key(&self, bucket: &str, key: &str, now: i64) -> Result<(), StoreError> {
-        let Some((record, config)) = self.rules(bucket)? else {
+        let Some(rules) = self.rules(bucket)? else {
             return Ok(());
         };
         let versions = self.store.key_versions(bucket, key)?;
         let day_ms = self.store.day_ms();
-        let mut next: Option<(i64, Action, usize)> = None;
+        let mut next: Option<(i64, Step, usize)> = None;
         let mut newer_noncurrent = 0;
         for (i, version) in versions.iter().enumerate() {
             let facts = ObjectFacts {
@@ -79,18 +133,27 @@ impl Engine {
                     .checked_sub(1)
                     .map(|newer| versions[newer].last_modified_ms),
                 newer_noncurrent_count: newer_noncurrent,
-                versioned: record.versioning != Versioning::Unversioned,
+                versioned: rules.record.versioning != Versioning::Unversioned,
             };
             if i > 0 && !version.delete_marker {
                 newer_noncurrent += 1;
             }
-            if let Some((due, action)) = config.next_action(&facts, day_ms)
-                && next.is_none_or(|(earliest, ..)| due < earliest)
-            {
-                next = Some((due, action, i));
+            let lifecycle = rules
+                .lifecycle
+                .as_ref()
+                .and_then(|config| config.next_action(&facts, day_ms))
+                .map(|(due, action)| (due, Step::Lifecycle(action)));
+            let tier = self
+                .tier_move(bucket, key, version, rules.tiering.as_deref(), now)
+                .map(|(due, tier)| (due, Step::Tier(tier)));
+            // A lifecycle action wins a tie: it may take the version out of the class.
+            for (due, step) in lifecycle.into_iter().chain(tier) {
+                if next.is_none_or(|(earliest, ..)| due < earliest) {
+                    next = Some((due, step, i));
+                }
             }
         }
-        let Some((due, action, i)) = next else {
+        let Some((due, step, i)) = next else {
             return Ok(());
         };
         let target = DueTarget::Key {
@@ -100,12 +163,51 @@ impl Engine {
         if due > now {
             return self.store.schedule_due(due, &target);
         }
-        if self.act(bucket, key, &record, &versions[i], action).await? {
+        let acted = match step {
+            Step::Lifecycle(action) => {
+                self.act(bucket, key, &rules.record, &versions[i], action)
+                    .await?
+            }
+            Step::Tier(tier) => self.move_tier(bucket, key, &versions[i], tier).await?,
+        };
+        if acted {
             // A millisecond on: the entry being handled (due at or before `now`) has the same
             // key as one at `now`, and the worker removes that key once this returns.
             self.store.schedule_due(now + 1, &target)?;
         }
         Ok(())
+    }
+
+    /// Moves `version` to access tier `tier`. Always looks at the key again: a move superseded
+    /// by a flushed read leaves no other due entry behind.
+    async fn move_tier(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: &ObjectVersion,
+        tier: AccessTier,
+    ) -> Result<bool, StoreError> {
+        let outcome = self
+            .store
+            .move_access_tier(bucket, key, version, tier)
+            .await?;
+        self.pace(outcome, version.size).await;
+        tracing::info!(
+            bucket,
+            key,
+            tier = tier.as_str(),
+            ?outcome,
+            "lifecycle: access tier"
+        );
+        Ok(true)
+    }
+
+    /// After a re-encoding, waits as long as moving `size` bytes at the transition rate takes.
+    async fn pace(&self, outcome: Transitioned, size: u64) {
+        if outcome == Transitioned::Rewritten {
+            let pause = size as f64 / TRANSITION_BYTES_PER_SECOND as f64;
+            tokio::time::sleep(Duration::from_secs_f64(pause)).await;
+        }
     }
 
     /// Carries out `action` on `version`; whether anything changed.
@@ -128,10 +230,7 @@ impl Engine {
                     .store
                     .transition_version(bucket, key, version, class.as_str())
                     .await?;
-                if outcome == Transitioned::Rewritten {
-                    let pause = version.size as f64 / TRANSITION_BYTES_PER_SECOND as f64;
-                    tokio::time::sleep(Duration::from_secs_f64(pause)).await;
-                }
+                self.pace(outcome, version.size).await;
                 tracing::info!(
                     bucket,
                     key,
@@ -161,7 +260,7 @@ impl Engine {
         upload_id: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        let Some((_, config)) = self.rules(bucket)? else {
+        let Some(config) = self.rules(bucket)?.and_then(|rules| rules.lifecycle) else {
             return Ok(());
         };
         let upload = match self.store.upload(bucket, key, upload_id) {
@@ -197,7 +296,10 @@ impl Engine {
         after: &[u8],
         now: i64,
     ) -> Result<(), StoreError> {
-        if self.rules(bucket)?.is_none() {
+        let Some(rules) = self.rules(bucket)? else {
+            return Ok(());
+        };
+        if rules.lifecycle.is_none() && rules.tiering.is_none() {
             return Ok(());
         }
         let last = if uploads {

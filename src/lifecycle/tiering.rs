@@ -24,10 +24,14 @@
 
 use std::collections::HashSet;
 
+use serde::{Deserialize, Serialize};
+
 use crate::s3::error::S3Error;
 use crate::s3::xml::{
     self, Element, XmlWriter, only_children, optional_text, required_text, single,
 };
+use crate::store::bucket_config::BucketConfig;
+use crate::store::config_cache::StoredConfig;
 
 /// "You can have up to 1,000 S3 Intelligent-Tiering configurations per bucket."
 pub const MAX_CONFIGURATIONS: usize = 1000;
@@ -148,7 +152,7 @@ impl ArchiveTier {
 
 /// Where an INTELLIGENT_TIERING object's data is, warmest first. The first three are automatic
 /// and instant; the last two are opt-in (a configuration) and need a RestoreObject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AccessTier {
     Frequent,
     Infrequent,
@@ -168,6 +172,18 @@ impl AccessTier {
             Self::ArchiveAccess => "ARCHIVE_ACCESS",
             Self::DeepArchiveAccess => "DEEP_ARCHIVE_ACCESS",
         }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::Frequent,
+            Self::Infrequent,
+            Self::ArchiveInstant,
+            Self::ArchiveAccess,
+            Self::DeepArchiveAccess,
+        ]
+        .into_iter()
+        .find(|tier| tier.as_str() == name)
     }
 
     /// The `x-amz-archive-status` HeadObject reports: only for the two asynchronous tiers.
@@ -190,47 +206,39 @@ impl From<ArchiveTier> for AccessTier {
     }
 }
 
-/// The automatic access tier of an INTELLIGENT_TIERING object not accessed for `idle_days`
-/// consecutive days: Infrequent Access from `infrequent_after` days (30 on AWS), Archive Instant
-/// Access from `archive_instant_after` days (90). Objects smaller than `min_monitored` bytes
-/// (128 KiB) are not monitored and stay in Frequent Access. The opt-in archive tiers are
-/// [`IntelligentTieringConfiguration::archive_tier_after`]'s.
-pub fn automatic_tier(
-    idle_days: u32,
-    size: u64,
-    infrequent_after: u32,
-    archive_instant_after: u32,
-    min_monitored: u64,
-) -> AccessTier {
-    if size < min_monitored {
-        AccessTier::Frequent
-    } else if idle_days >= archive_instant_after {
-        AccessTier::ArchiveInstant
-    } else if idle_days >= infrequent_after {
-        AccessTier::Infrequent
-    } else {
-        AccessTier::Frequent
+/// The next access-tier move of a monitored INTELLIGENT_TIERING object in tier `current`,
+/// last read at `last_ms`, under `thresholds` (consecutive idle days, tier): the coldest tier
+/// whose time has come by `now` (with that time), else the earliest move still to come. None
+/// when no threshold leads to a colder tier. Days are `day_ms` long.
+pub fn next_move(
+    current: AccessTier,
+    last_ms: i64,
+    now: i64,
+    day_ms: i64,
+    thresholds: impl IntoIterator<Item = (u32, AccessTier)>,
+) -> Option<(i64, AccessTier)> {
+    let mut arrived: Option<(i64, AccessTier)> = None;
+    let mut coming: Option<(i64, AccessTier)> = None;
+    for (days, tier) in thresholds {
+        if tier <= current {
+            continue;
+        }
+        let at = last_ms.saturating_add(i64::from(days).saturating_mul(day_ms));
+        if at <= now {
+            if arrived.is_none_or(|(_, coldest)| tier > coldest) {
+                arrived = Some((at, tier));
+            }
+        } else if coming.is_none_or(|(earliest, _)| at < earliest) {
+            coming = Some((at, tier));
+        }
     }
+    arrived.or(coming)
 }
 
 impl IntelligentTieringConfiguration {
     /// Whether the configuration's filter selects this object (whatever its status).
     pub fn matches(&self, key: &str, tags: &[(String, String)]) -> bool {
         self.filter.matches(key, tags)
-    }
-
-    /// The opt-in archive tier an object this configuration selects belongs in after `idle_days`
-    /// consecutive days without access: the coldest tier whose `Days` have passed. None when
-    /// the configuration is Disabled or no tier's days have passed.
-    pub fn archive_tier_after(&self, idle_days: u32) -> Option<AccessTier> {
-        if self.status != Status::Enabled {
-            return None;
-        }
-        self.tierings
-            .iter()
-            .filter(|tiering| idle_days >= tiering.days)
-            .map(|tiering| AccessTier::from(tiering.access_tier))
-            .max()
     }
 }
 
@@ -280,14 +288,22 @@ pub fn parse(body: &[u8], id_from_query: &str) -> Result<IntelligentTieringConfi
     if root.name != "IntelligentTieringConfiguration" {
         return Err(S3Error::malformed_xml());
     }
-    only_children(&root, &["Id", "Filter", "Status", "Tiering"])?;
-    let id = required_text(&root, "Id")?;
-    let status = match required_text(&root, "Status")?.trim() {
+    from_element(&root, id_from_query)
+}
+
+/// [`parse`] of an `IntelligentTieringConfiguration` element already parsed.
+fn from_element(
+    root: &Element,
+    id_from_query: &str,
+) -> Result<IntelligentTieringConfiguration, S3Error> {
+    only_children(root, &["Id", "Filter", "Status", "Tiering"])?;
+    let id = required_text(root, "Id")?;
+    let status = match required_text(root, "Status")?.trim() {
         "Enabled" => Status::Enabled,
         "Disabled" => Status::Disabled,
         _ => return Err(S3Error::malformed_xml()),
     };
-    let filter = match single(&root, "Filter")? {
+    let filter = match single(root, "Filter")? {
         None => TieringFilter::whole_bucket(),
         Some(filter) => draft_filter(filter)?,
     };
@@ -452,6 +468,99 @@ pub fn render_list(
     }
     out.close("ListBucketIntelligentTieringConfigurationsOutput");
     out.finish()
+}
+
+/// Every configuration of a bucket, by ID: what is stored (as one document, the first page of
+/// the list without its paging fields) and what the engine reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BucketTieringConfigurations {
+    /// Sorted by ID, IDs distinct.
+    pub configs: Vec<IntelligentTieringConfiguration>,
+}
+
+/// ListBucketIntelligentTieringConfigurations' page size (AWS lists analytics and inventory
+/// configurations 100 at a time; assumed the same).
+pub const LIST_PAGE: usize = 100;
+
+impl BucketTieringConfigurations {
+    pub fn get(&self, id: &str) -> Option<&IntelligentTieringConfiguration> {
+        self.position(id).ok().map(|i| &self.configs[i])
+    }
+
+    fn position(&self, id: &str) -> Result<usize, usize> {
+        self.configs
+            .binary_search_by(|config| config.id.as_str().cmp(id))
+    }
+
+    /// Adds or replaces the configuration with `config`'s ID (within the limit).
+    pub fn put(&mut self, config: IntelligentTieringConfiguration) -> Result<(), S3Error> {
+        match self.position(&config.id) {
+            Ok(i) => self.configs[i] = config,
+            Err(i) => {
+                check_limit(self.configs.len(), false)?;
+                self.configs.insert(i, config);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the configuration `id`; NoSuchConfiguration when there is none.
+    pub fn remove(&mut self, id: &str) -> Result<(), S3Error> {
+        let i = self.position(id).map_err(|_| no_such_configuration())?;
+        self.configs.remove(i);
+        Ok(())
+    }
+
+    /// The list page after the continuation token (an ID), and the next token.
+    pub fn page(&self, after: Option<&str>) -> (&[IntelligentTieringConfiguration], Option<&str>) {
+        let start = match after {
+            None => 0,
+            Some(id) => match self.position(id) {
+                Ok(i) => i + 1,
+                Err(i) => i,
+            },
+        };
+        let end = (start + LIST_PAGE).min(self.configs.len());
+        let page = &self.configs[start.min(end)..end];
+        let next = (end < self.configs.len())
+            .then(|| page.last().map(|config| config.id.as_str()))
+            .flatten();
+        (page, next)
+    }
+
+    /// The stored form: all configurations in one list document.
+    pub fn to_stored(&self) -> String {
+        render_list(&self.configs, None, None, false)
+    }
+
+    /// The archive-tier thresholds (idle days, tier) of the enabled configurations that
+    /// select the object.
+    pub fn thresholds<'a>(
+        &'a self,
+        key: &'a str,
+        tags: &'a [(String, String)],
+    ) -> impl Iterator<Item = (u32, AccessTier)> + 'a {
+        self.configs
+            .iter()
+            .filter(move |config| config.status == Status::Enabled && config.matches(key, tags))
+            .flat_map(|config| &config.tierings)
+            .map(|tiering| (tiering.days, AccessTier::from(tiering.access_tier)))
+    }
+}
+
+impl StoredConfig for BucketTieringConfigurations {
+    const WHICH: BucketConfig = BucketConfig::IntelligentTiering;
+
+    fn parse_stored(_bucket: &str, text: &str) -> Result<Self, String> {
+        let root = xml::parse(text.as_bytes()).map_err(|err| err.message)?;
+        let mut configs = Vec::new();
+        for element in root.children_named("IntelligentTieringConfiguration") {
+            let id = required_text(element, "Id").map_err(|err| err.message)?;
+            configs.push(from_element(element, &id).map_err(|err| err.message)?);
+        }
+        configs.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(BucketTieringConfigurations { configs })
+    }
 }
 
 /// Id, Filter, Status, Tiering… in the order of AWS's response syntax.

@@ -684,87 +684,154 @@ fn filters_match_prefix_and_every_tag() {
         tags: Vec::new(),
     };
     assert!(empty_prefix.matches("", &[]));
-    let c = config(and, Status::Disabled, &[(ArchiveTier::ArchiveAccess, 90)]);
-    // Matching is the filter's alone; the status gates archive_tier_after.
-    assert!(c.matches("logs/x", &object_tags));
-    assert_eq!(c.archive_tier_after(10_000), None);
+    let disabled = config(and, Status::Disabled, &[(ArchiveTier::ArchiveAccess, 90)]);
+    // Matching is the filter's alone; the status gates the thresholds.
+    assert!(disabled.matches("logs/x", &object_tags));
+    let set = BucketTieringConfigurations {
+        configs: vec![disabled],
+    };
+    assert_eq!(set.thresholds("logs/x", &object_tags).count(), 0);
+}
+
+const DAY: i64 = 1000;
+
+/// next_move of an object last read at 0, now at `idle` days, under the AWS automatic tiers
+/// plus `archive`.
+fn move_after(
+    current: AccessTier,
+    idle_days: i64,
+    archive: &[(u32, AccessTier)],
+) -> Option<(i64, AccessTier)> {
+    let automatic = [
+        (30, AccessTier::Infrequent),
+        (90, AccessTier::ArchiveInstant),
+    ];
+    next_move(
+        current,
+        0,
+        idle_days * DAY,
+        DAY,
+        automatic.into_iter().chain(archive.iter().copied()),
+    )
 }
 
 #[test]
-fn archive_tier_after_takes_the_coldest_tier_due() {
-    let both = config(
-        TieringFilter::whole_bucket(),
-        Status::Enabled,
-        &[
-            (ArchiveTier::DeepArchiveAccess, 180),
-            (ArchiveTier::ArchiveAccess, 90),
-        ],
-    );
+fn next_move_goes_to_the_coldest_tier_arrived_or_the_next_to_come() {
+    use AccessTier::*;
+    let none: &[(u32, AccessTier)] = &[];
     let cases = [
-        (0, None),
-        (89, None),
-        (90, Some(AccessTier::ArchiveAccess)),
-        (179, Some(AccessTier::ArchiveAccess)),
-        (180, Some(AccessTier::DeepArchiveAccess)),
-        (u32::MAX, Some(AccessTier::DeepArchiveAccess)),
+        (Frequent, 0, none, Some((30 * DAY, Infrequent))),
+        (Frequent, 29, none, Some((30 * DAY, Infrequent))),
+        (Frequent, 30, none, Some((30 * DAY, Infrequent))),
+        (Infrequent, 30, none, Some((90 * DAY, ArchiveInstant))),
+        // Idle past both: straight to the colder.
+        (Frequent, 95, none, Some((90 * DAY, ArchiveInstant))),
+        (ArchiveInstant, 10_000, none, None),
     ];
-    for (idle, want) in cases {
-        assert_eq!(both.archive_tier_after(idle), want, "{idle}");
-    }
-    let deep_only = config(
-        TieringFilter::whole_bucket(),
-        Status::Enabled,
-        &[(ArchiveTier::DeepArchiveAccess, 365)],
-    );
-    assert_eq!(deep_only.archive_tier_after(364), None);
-    assert_eq!(
-        deep_only.archive_tier_after(365),
-        Some(AccessTier::DeepArchiveAccess)
-    );
-    // Deep archive due no later than archive: objects go straight to deep archive.
-    let inverted = config(
-        TieringFilter::whole_bucket(),
-        Status::Enabled,
-        &[
-            (ArchiveTier::ArchiveAccess, 400),
-            (ArchiveTier::DeepArchiveAccess, 200),
-        ],
-    );
-    assert_eq!(inverted.archive_tier_after(199), None);
-    assert_eq!(
-        inverted.archive_tier_after(200),
-        Some(AccessTier::DeepArchiveAccess)
-    );
-    assert_eq!(
-        inverted.archive_tier_after(500),
-        Some(AccessTier::DeepArchiveAccess)
-    );
-}
-
-#[test]
-fn automatic_tier_boundaries() {
-    const KIB128: u64 = 128 * 1024;
-    let cases = [
-        (0, KIB128, AccessTier::Frequent),
-        (29, KIB128, AccessTier::Frequent),
-        (30, KIB128, AccessTier::Infrequent),
-        (89, KIB128, AccessTier::Infrequent),
-        (90, KIB128, AccessTier::ArchiveInstant),
-        (10_000, u64::MAX, AccessTier::ArchiveInstant),
-        // Not monitored below 128 KiB, however long idle.
-        (10_000, KIB128 - 1, AccessTier::Frequent),
-        (30, 0, AccessTier::Frequent),
-    ];
-    for (idle, size, want) in cases {
+    for (current, idle, archive, want) in cases {
         assert_eq!(
-            automatic_tier(idle, size, 30, 90, KIB128),
+            move_after(current, idle, archive),
             want,
-            "{idle} {size}"
+            "{current:?} {idle}"
         );
     }
-    // The thresholds are parameters (storage-classes/INTELLIGENT_TIERING.toml).
-    assert_eq!(automatic_tier(5, 10, 5, 7, 0), AccessTier::Infrequent);
-    assert_eq!(automatic_tier(7, 10, 5, 7, 0), AccessTier::ArchiveInstant);
+    let both = [(90, ArchiveAccess), (180, DeepArchiveAccess)];
+    // Archive Access at 90 days beats Archive Instant's 90: the colder tier wins.
+    assert_eq!(
+        move_after(Infrequent, 90, &both),
+        Some((90 * DAY, ArchiveAccess))
+    );
+    assert_eq!(
+        move_after(ArchiveInstant, 100, &both),
+        Some((90 * DAY, ArchiveAccess))
+    );
+    assert_eq!(
+        move_after(ArchiveAccess, 100, &both),
+        Some((180 * DAY, DeepArchiveAccess))
+    );
+    assert_eq!(
+        move_after(Frequent, 400, &both),
+        Some((180 * DAY, DeepArchiveAccess))
+    );
+    assert_eq!(move_after(DeepArchiveAccess, 10_000, &both), None);
+}
+
+#[test]
+fn thresholds_come_from_enabled_configurations_that_select_the_object() {
+    let logs = TieringFilter {
+        shape: FilterShape::Prefix,
+        prefix: Some("logs/".into()),
+        tags: Vec::new(),
+    };
+    let mut set = BucketTieringConfigurations::default();
+    set.put(IntelligentTieringConfiguration {
+        id: "b".into(),
+        ..config(
+            logs,
+            Status::Enabled,
+            &[(ArchiveTier::DeepArchiveAccess, 200)],
+        )
+    })
+    .expect("put");
+    set.put(IntelligentTieringConfiguration {
+        id: "a".into(),
+        ..config(
+            TieringFilter::whole_bucket(),
+            Status::Enabled,
+            &[(ArchiveTier::ArchiveAccess, 120)],
+        )
+    })
+    .expect("put");
+    let mut logs_thresholds: Vec<_> = set.thresholds("logs/1", &[]).collect();
+    logs_thresholds.sort();
+    assert_eq!(
+        logs_thresholds,
+        vec![
+            (120, AccessTier::ArchiveAccess),
+            (200, AccessTier::DeepArchiveAccess)
+        ]
+    );
+    assert_eq!(
+        set.thresholds("data/1", &[]).collect::<Vec<_>>(),
+        vec![(120, AccessTier::ArchiveAccess)]
+    );
+    // Sorted by ID; the stored form parses back to the same set.
+    assert_eq!(set.configs[0].id, "a");
+    let stored = set.to_stored();
+    assert_eq!(
+        BucketTieringConfigurations::parse_stored("b", &stored).expect("parses"),
+        set
+    );
+    set.remove("a").expect("removed");
+    assert_eq!(
+        set.remove("a").expect_err("gone").code,
+        "NoSuchConfiguration"
+    );
+    assert!(set.get("b").is_some());
+}
+
+#[test]
+fn list_pages_continue_after_the_token() {
+    let mut set = BucketTieringConfigurations::default();
+    for i in 0..(LIST_PAGE + 5) {
+        set.put(IntelligentTieringConfiguration {
+            id: format!("id-{i:04}"),
+            ..config(
+                TieringFilter::whole_bucket(),
+                Status::Enabled,
+                &[(ArchiveTier::ArchiveAccess, 90)],
+            )
+        })
+        .expect("put");
+    }
+    let (first, next) = set.page(None);
+    assert_eq!(first.len(), LIST_PAGE);
+    let next = next.expect("a token");
+    assert_eq!(next, "id-0099");
+    let (second, last) = set.page(Some(next));
+    assert_eq!(second.len(), 5);
+    assert_eq!(second[0].id, "id-0100");
+    assert_eq!(last, None);
 }
 
 #[test]

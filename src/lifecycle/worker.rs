@@ -52,6 +52,8 @@ impl LifecycleWorker {
     /// Carries out everything due now; returns how many entries were handled.
     pub async fn pass(&self) -> Result<usize, StoreError> {
         let _one_at_a_time = self.passing.lock().await;
+        // Reads first: a version read since the last pass must not move colder in this one.
+        self.store.flush_accesses().await?;
         let mut handled = 0;
         loop {
             let now = now_ms();

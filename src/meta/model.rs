@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 use crate::chunk::BlobRef;
+use crate::lifecycle::tiering::AccessTier;
 use crate::policy::acl::{Acl, ObjectOwnership, PublicAccessBlock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -53,6 +54,10 @@ pub struct BucketRecord {
     /// Revision of the lifecycle configuration (PutBucketLifecycleConfiguration); None = none.
     #[serde(default)]
     pub lifecycle_revision: Option<u64>,
+    /// Revision of the bucket's Intelligent-Tiering configurations (all in one document);
+    /// None = none.
+    #[serde(default)]
+    pub intelligent_tiering_revision: Option<u64>,
     /// The bucket ACL; None = the default (the owner's FULL_CONTROL).
     #[serde(default)]
     pub acl: Option<Acl>,
@@ -162,6 +167,19 @@ pub struct ObjectVersion {
     /// RestoreObject's state, for versions in a class that needs one (GLACIER, DEEP_ARCHIVE).
     #[serde(default)]
     pub restore: Option<RestoreState>,
+    /// INTELLIGENT_TIERING versions once they have moved or been read: their access tier and
+    /// last access. None = Frequent Access, not read since written.
+    #[serde(default)]
+    pub tiering: Option<TieringState>,
+}
+
+/// Where an INTELLIGENT_TIERING version is, and since when it has not been read. Reads are
+/// recorded in memory and written here in batches (`store::access`), so a crash loses at most
+/// the reads of the last batch: those objects then move a tier early, never lose data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TieringState {
+    pub tier: AccessTier,
+    pub last_access_ms: i64,
 }
 
 /// A restore of an archived version: requested, then (at `ready_ms`) a temporary copy in the
@@ -207,6 +225,17 @@ impl ObjectVersion {
             .and_then(|r| r.copy.as_ref())
             .map(ObjectData::blobs)
             .unwrap_or_default()
+    }
+
+    /// An INTELLIGENT_TIERING version's access tier (Frequent until it moves).
+    pub fn access_tier(&self) -> AccessTier {
+        self.tiering.map_or(AccessTier::Frequent, |t| t.tier)
+    }
+
+    /// When the version was last read (its creation until then).
+    pub fn last_access_ms(&self) -> i64 {
+        self.tiering
+            .map_or(self.last_modified_ms, |t| t.last_access_ms)
     }
 
     pub fn part_count(&self) -> Option<usize> {

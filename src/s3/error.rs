@@ -36,6 +36,7 @@ fn status_of(code: &str) -> StatusCode {
         | "RequestTimeTooSkewed"
         | "AllAccessDisabled"
         | "InvalidObjectState"
+        | "ObjectAlreadyInActiveTierError"
         | "RequestExpired"
         | "AccessForbidden" => S::FORBIDDEN,
         "NoSuchBucket"
@@ -256,6 +257,20 @@ impl From<AuthError> for S3Error {
     }
 }
 
+/// InvalidObjectState for a read of archived bytes, naming the class and, for an
+/// INTELLIGENT_TIERING version, its archive tier (the fields of AWS's error body).
+pub fn archived(
+    message: &str,
+    storage_class: &str,
+    access_tier: Option<crate::lifecycle::tiering::AccessTier>,
+) -> S3Error {
+    let error = S3Error::new("InvalidObjectState", message).with("StorageClass", storage_class);
+    match access_tier {
+        Some(tier) => error.with("AccessTier", tier.as_str()),
+        None => error,
+    }
+}
+
 impl From<StoreError> for S3Error {
     fn from(err: StoreError) -> Self {
         match err {
@@ -324,12 +339,15 @@ impl From<StoreError> for S3Error {
                 actual.name().to_ascii_lowercase()
             )),
             StoreError::PreconditionFailed(condition) => S3Error::precondition_failed(condition),
-            StoreError::Body(err) => err,
-            StoreError::Archived { storage_class } => S3Error::new(
-                "InvalidObjectState",
+            StoreError::Body(err) | StoreError::Refused(err) => err,
+            StoreError::Archived {
+                storage_class,
+                access_tier,
+            } => archived(
                 "The operation is not valid for the object's storage class",
-            )
-            .with("StorageClass", storage_class),
+                &storage_class,
+                access_tier,
+            ),
             StoreError::RestoreNotAllowed => S3Error::new(
                 "InvalidObjectState",
                 "Restore is not allowed for the object's current storage class",

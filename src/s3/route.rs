@@ -75,6 +75,10 @@ pub enum Operation {
     GetBucketLifecycle,
     PutBucketLifecycle,
     DeleteBucketLifecycle,
+    /// GetBucketIntelligentTieringConfiguration with `id`, the List without.
+    GetBucketIntelligentTiering,
+    PutBucketIntelligentTiering,
+    DeleteBucketIntelligentTiering,
     GetBucketEncryption,
     /// A bucket or object sub-resource S3 has and strata does not have yet (answered 501).
     NotImplemented(&'static str),
@@ -152,6 +156,10 @@ impl Operation {
             DeleteBucketWebsite => "s3:DeleteBucketWebsite",
             GetBucketLifecycle => "s3:GetLifecycleConfiguration",
             PutBucketLifecycle | DeleteBucketLifecycle => "s3:PutLifecycleConfiguration",
+            GetBucketIntelligentTiering => "s3:GetIntelligentTieringConfiguration",
+            PutBucketIntelligentTiering | DeleteBucketIntelligentTiering => {
+                "s3:PutIntelligentTieringConfiguration"
+            }
             GetBucketEncryption => "s3:GetEncryptionConfiguration",
             NotImplemented(_) => "s3:Unknown",
         }
@@ -219,6 +227,21 @@ const BUCKET_ROUTES: &[(Method, &str, Operation)] = &[
         Method::DELETE,
         "lifecycle",
         Operation::DeleteBucketLifecycle,
+    ),
+    (
+        Method::GET,
+        "intelligent-tiering",
+        Operation::GetBucketIntelligentTiering,
+    ),
+    (
+        Method::PUT,
+        "intelligent-tiering",
+        Operation::PutBucketIntelligentTiering,
+    ),
+    (
+        Method::DELETE,
+        "intelligent-tiering",
+        Operation::DeleteBucketIntelligentTiering,
     ),
     (Method::GET, "encryption", Operation::GetBucketEncryption),
 ];
@@ -484,6 +507,22 @@ mod tests {
             ("GET /b?lifecycle", Ok(GetBucketLifecycle)),
             ("PUT /b?lifecycle", Ok(PutBucketLifecycle)),
             ("DELETE /b?lifecycle", Ok(DeleteBucketLifecycle)),
+            (
+                "GET /b?intelligent-tiering",
+                Ok(GetBucketIntelligentTiering),
+            ),
+            (
+                "GET /b?intelligent-tiering&id=a",
+                Ok(GetBucketIntelligentTiering),
+            ),
+            (
+                "PUT /b?intelligent-tiering&id=a",
+                Ok(PutBucketIntelligentTiering),
+            ),
+            (
+                "DELETE /b?intelligent-tiering&id=a",
+                Ok(DeleteBucketIntelligentTiering),
+            ),
             ("GET /b?encryption", Ok(GetBucketEncryption)),
             ("GET /b?tagging", Ok(GetBucketTagging)),
             ("PUT /b?tagging", Ok(PutBucketTagging)),

@@ -147,6 +147,7 @@ mod tests {
             cors_revision: None,
             website_revision: None,
             lifecycle_revision: None,
+            intelligent_tiering_revision: None,
             acl: None,
             ownership: None,
             public_access_block: None,

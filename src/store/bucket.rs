@@ -37,6 +37,7 @@ impl Store {
             cors_revision: None,
             website_revision: None,
             lifecycle_revision: None,
+            intelligent_tiering_revision: None,
             acl: access.acl,
             ownership: access.ownership,
             public_access_block: access.public_access_block,

@@ -17,13 +17,17 @@ pub enum BucketConfig {
     Cors,
     Website,
     Lifecycle,
+    /// Every Intelligent-Tiering configuration of the bucket, in one document.
+    IntelligentTiering,
 }
 
 impl BucketConfig {
-    pub const ALL: [BucketConfig; 3] = [
+    pub const ALL: [BucketConfig; 5] = [
         BucketConfig::Policy,
         BucketConfig::Cors,
         BucketConfig::Website,
+        BucketConfig::Lifecycle,
+        BucketConfig::IntelligentTiering,
     ];
 
     /// The document's entry under the bucket in `Tree::BucketConfigs` (part of the on-disk format).
@@ -33,6 +37,7 @@ impl BucketConfig {
             BucketConfig::Cors => "cors",
             BucketConfig::Website => "website",
             BucketConfig::Lifecycle => "lifecycle",
+            BucketConfig::IntelligentTiering => "intelligent-tiering",
         }
     }
 
@@ -43,6 +48,7 @@ impl BucketConfig {
             BucketConfig::Cors => "CORS configuration",
             BucketConfig::Website => "website configuration",
             BucketConfig::Lifecycle => "lifecycle configuration",
+            BucketConfig::IntelligentTiering => "Intelligent-Tiering configurations",
         }
     }
 
@@ -53,6 +59,7 @@ impl BucketConfig {
             BucketConfig::Cors => record.cors_revision,
             BucketConfig::Website => record.website_revision,
             BucketConfig::Lifecycle => record.lifecycle_revision,
+            BucketConfig::IntelligentTiering => record.intelligent_tiering_revision,
         }
     }
 
@@ -62,6 +69,7 @@ impl BucketConfig {
             BucketConfig::Cors => &mut record.cors_revision,
             BucketConfig::Website => &mut record.website_revision,
             BucketConfig::Lifecycle => &mut record.lifecycle_revision,
+            BucketConfig::IntelligentTiering => &mut record.intelligent_tiering_revision,
         }
     }
 
@@ -79,9 +87,37 @@ impl Store {
         which: BucketConfig,
         document: Option<String>,
     ) -> Result<(), StoreError> {
+        self.edit_bucket_config(name, which, |_| Ok(document.clone()))
+            .await
+    }
+
+    /// Replaces a configuration document by what `edit` makes of the stored one, in one
+    /// transaction (documents holding several configurations are edited one at a time by
+    /// concurrent requests). `edit` returns None to delete the document, or refuses the change
+    /// with [`StoreError::Refused`].
+    pub async fn edit_bucket_config(
+        &self,
+        name: &str,
+        which: BucketConfig,
+        edit: impl Fn(Option<String>) -> Result<Option<String>, StoreError>,
+    ) -> Result<(), StoreError> {
         let at = which.key(name);
         self.meta.transact(|tx| {
             let mut record = Store::writable_bucket(tx, name)?;
+            let stored = match which.revision(&record) {
+                None => None,
+                Some(_) => tx
+                    .get(Tree::BucketConfigs, &at)?
+                    .map(String::from_utf8)
+                    .transpose()
+                    .map_err(|_| {
+                        StoreError::Internal(format!(
+                            "the stored {} of {name} is not UTF-8",
+                            which.describe()
+                        ))
+                    })?,
+            };
+            let document = edit(stored)?;
             let revision = which.revision_mut(&mut record);
             match &document {
                 Some(text) => {

@@ -11,6 +11,7 @@
 //!
 //! Errors are [`StoreError`]: semantic kinds the S3 layer maps to codes, never S3 codes themselves.
 
+mod access;
 pub mod acl;
 pub mod bucket;
 pub mod bucket_config;
@@ -102,7 +103,11 @@ pub enum StoreError {
     Unavailable(String),
     /// A read of a version in a class that needs a restore, without a restored copy.
     #[error("the object is archived in {storage_class}")]
-    Archived { storage_class: String },
+    Archived {
+        storage_class: String,
+        /// The INTELLIGENT_TIERING archive tier the version is in.
+        access_tier: Option<crate::lifecycle::tiering::AccessTier>,
+    },
     /// RestoreObject on a version whose class needs no restore.
     #[error("restore is not allowed for the object's storage class")]
     RestoreNotAllowed,
@@ -111,6 +116,9 @@ pub enum StoreError {
     /// The request body failed verification or ended early: already an S3 error.
     #[error("request body: {0}")]
     Body(S3Error),
+    /// The caller's edit of a stored record refused the change: already an S3 error.
+    #[error("refused: {0}")]
+    Refused(S3Error),
     #[error(transparent)]
     Meta(#[from] MetaError),
     #[error("chunk store: {0}")]
@@ -140,6 +148,7 @@ pub struct Store {
     readers: ActiveReaders,
     gc_wakeup: Arc<tokio::sync::Notify>,
     group_commit: group_commit::GroupCommit,
+    access_log: access::AccessLog,
 }
 
 impl Store {
@@ -159,6 +168,7 @@ impl Store {
             due_wakeup: Arc::new(tokio::sync::Notify::new()),
             readers: ActiveReaders::default(),
             gc_wakeup: Arc::new(tokio::sync::Notify::new()),
+            access_log: access::AccessLog::default(),
         }
     }
 

@@ -264,6 +264,7 @@ impl Store {
             checksum_type: checksum.as_ref().map(|_| upload.checksum_type),
             checksum,
             restore: None,
+            tiering: None,
         };
         let upload_key = keys::upload(bucket, key, upload_id);
         let version = self.commit_version(bucket, key, version, None, |tx, current| {

@@ -198,6 +198,7 @@ impl Store {
             checksum: Some(written.checksum.clone()),
             checksum_type: Some(ChecksumType::FullObject),
             restore: None,
+            tiering: None,
         };
         let condition = &input.condition;
         match self.commit_version(
@@ -230,6 +231,8 @@ impl Store {
         inline: Option<&[u8]>,
         extra: impl Fn(&TxnView<'_>, Option<&ObjectVersion>) -> Result<(), StoreError>,
     ) -> Result<ObjectVersion, StoreError> {
+        // Its access tier moves are scheduled by the lifecycle worker's look at the key.
+        let monitored = self.monitored(&version);
         self.meta.transact(|tx| {
             let mut record: BucketRecord = Store::writable_bucket(tx, bucket)?;
             if !record.object_acls && super::acl::needs_object_acls(&record, &version) {
@@ -238,7 +241,11 @@ impl Store {
                 tx.put_record(Tree::Buckets, bucket.as_bytes(), &record)?;
             }
             let mut versions = KeyVersions::new(tx, bucket, key);
-            versions.watch_lifecycle(&record)?;
+            if monitored {
+                versions.watch()?;
+            } else {
+                versions.watch_lifecycle(&record)?;
+            }
             let latest = versions.latest()?;
             extra(tx, latest.as_ref())?;
             let mut version = version.clone();

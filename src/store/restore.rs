@@ -1,17 +1,20 @@
-//! Restores of archived versions (GLACIER, DEEP_ARCHIVE: classes whose file has restore tiers).
+//! Restores of archived versions (GLACIER, DEEP_ARCHIVE: classes whose file has restore tiers;
+//! INTELLIGENT_TIERING versions in an archive tier, which use their archive class's tiers).
 //!
 //! Such a version is not readable until RestoreObject has made a temporary copy of it in the
 //! STANDARD layout. The request records a [`RestoreState`] on the version and a due entry at the
 //! tier's latency; the lifecycle worker then calls [`Store::advance_restore`], which makes the
 //! copy, and, at the copy's expiry, removes it. Reads pick the copy through
-//! [`Store::readable_data`]. All times are in lifecycle days (`Store::day_ms`).
+//! [`Store::readable_data`]. An INTELLIGENT_TIERING restore has no copy and no expiry: the
+//! version's bytes move back to the class's layout and it is in Frequent Access again. All times are in lifecycle days (`Store::day_ms`).
 
 use super::due::{DueTarget, schedule};
 use super::versions::{KeyVersions, VersionSelector, version_key};
 use super::{Store, StoreError, now_ms};
-use crate::classes::{DEFAULT_CLASS, RetrievalTier};
+use crate::classes::{DEFAULT_CLASS, RetrievalTier, StorageClass};
+use crate::lifecycle::tiering::AccessTier;
 use crate::meta::Tree;
-use crate::meta::model::{ObjectData, ObjectVersion, RestoreState};
+use crate::meta::model::{ObjectData, ObjectVersion, RestoreState, TieringState};
 
 const MINUTE_MS: i64 = 60_000;
 const REAL_DAY_MS: i64 = 86_400_000;
@@ -47,28 +50,33 @@ impl Store {
         tier: RetrievalTier,
     ) -> Result<RestoreOutcome, StoreError> {
         let version = self.version(bucket, key, selector)?;
-        let class = self.class(&version.attrs.storage_class)?;
-        let latency_minutes = match class.restore_tier(tier) {
-            Some(offered) => i64::from(offered.minutes[1]),
-            None if class.restore_required() => {
-                return Err(StoreError::Internal(format!(
-                    "{tier:?} restores are not offered by {}",
-                    class.name
-                )));
-            }
-            None => return Err(StoreError::RestoreNotAllowed),
+        let Some(class) = self.restore_class(&version)? else {
+            return Err(StoreError::RestoreNotAllowed);
         };
+        let Some(offered) = class.restore_tier(tier) else {
+            return Err(StoreError::Internal(format!(
+                "{tier:?} restores are not offered by {}",
+                class.name
+            )));
+        };
+        let latency_minutes = i64::from(offered.minutes[1]);
+        // An archive tier's restore brings the version back to Frequent Access for good.
+        let in_place = version.access_tier().needs_restore();
         let at = version_key(bucket, key, &version);
         let now = now_ms();
         let ready = now + latency_minutes * MINUTE_MS * self.day_ms / REAL_DAY_MS;
         // AWS counts the copy's days from the request, rounded up to midnight; a copy that
         // would expire before it is ready lives its days from when it is ready instead.
         let span = i64::from(days) * self.day_ms;
-        let expiry = self.next_day_boundary(if now + span > ready {
-            now + span
+        let expiry = if in_place {
+            i64::MAX
         } else {
-            ready + span
-        });
+            self.next_day_boundary(if now + span > ready {
+                now + span
+            } else {
+                ready + span
+            })
+        };
         let outcome = self.meta.transact(|tx| {
             let Some(mut current) = tx.get_record::<ObjectVersion>(Tree::Versions, &at)? else {
                 return Err(StoreError::NoSuchKey(key.to_string()));
@@ -123,6 +131,9 @@ impl Store {
         let Some(state) = &version.restore else {
             return Ok(());
         };
+        if state.in_progress() && state.ready_ms <= now && version.access_tier().needs_restore() {
+            return self.restore_to_frequent(bucket, key, at, &version).await;
+        }
         if state.in_progress() && state.ready_ms <= now {
             let layout = self.class(DEFAULT_CLASS)?.layout.clone();
             let copy = self.reencode(&version.data, &layout).await?;
@@ -190,6 +201,79 @@ impl Store {
         Ok(())
     }
 
+    /// The class whose restore tiers (and latencies) a restore of `version` uses: its own for
+    /// GLACIER and DEEP_ARCHIVE, its archive tier's for INTELLIGENT_TIERING; None when the
+    /// version is readable without one.
+    pub fn restore_class(
+        &self,
+        version: &ObjectVersion,
+    ) -> Result<Option<&StorageClass>, StoreError> {
+        let class = self.class(&version.attrs.storage_class)?;
+        let archive = class
+            .intelligent_tiering
+            .as_ref()
+            .and_then(|tiers| tiers.archive_class(version.access_tier()));
+        match archive {
+            Some(archive) => Ok(Some(self.class(archive)?)),
+            None => Ok(class.restore_required().then_some(class)),
+        }
+    }
+
+    /// Completes the restore of an INTELLIGENT_TIERING version from an archive tier: its bytes
+    /// move back into the class's own layout and it is in Frequent Access from now.
+    async fn restore_to_frequent(
+        &self,
+        bucket: &str,
+        key: &str,
+        at: &[u8],
+        version: &ObjectVersion,
+    ) -> Result<(), StoreError> {
+        let layout = self.class(&version.attrs.storage_class)?.layout.clone();
+        let data = self.reencode(&version.data, &layout).await?;
+        let now = now_ms();
+        let made = self.meta.transact(|tx| {
+            let Some(mut current) = tx.get_record::<ObjectVersion>(Tree::Versions, at)? else {
+                return Ok(false);
+            };
+            if current.data != version.data || current.restore != version.restore {
+                return Ok(false);
+            }
+            current.data = data.clone();
+            current.restore = None;
+            current.tiering = Some(TieringState {
+                tier: AccessTier::Frequent,
+                last_access_ms: now,
+            });
+            for blob in data.blobs() {
+                tx.put(Tree::Blobs, &blob.id.0, &[])?;
+            }
+            for blob in version.blobs() {
+                super::gc::release_blob(tx, blob)?;
+            }
+            KeyVersions::new(tx, bucket, key).update(&current)?;
+            // Its first move from Frequent Access is due from now.
+            let target = DueTarget::Key {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+            };
+            schedule(tx, now, &target)?;
+            Ok::<bool, StoreError>(true)
+        });
+        match made {
+            Ok(true) => {}
+            Ok(false) => {
+                self.discard_data(&data).await;
+                return Ok(());
+            }
+            Err(err) => {
+                self.discard_data(&data).await;
+                return Err(err);
+            }
+        }
+        self.gc_wakeup.notify_one();
+        self.sync().await
+    }
+
     /// The data a read of `version` uses: its own, or for an archived version the unexpired
     /// restored copy; [`StoreError::Archived`] when there is none.
     pub fn readable_data<'v>(
@@ -197,6 +281,13 @@ impl Store {
         version: &'v ObjectVersion,
     ) -> Result<&'v ObjectData, StoreError> {
         let class = self.class(&version.attrs.storage_class)?;
+        let tier = version.access_tier();
+        if tier.needs_restore() {
+            return Err(StoreError::Archived {
+                storage_class: class.name.clone(),
+                access_tier: Some(tier),
+            });
+        }
         if !class.restore_required() {
             return Ok(&version.data);
         }
@@ -208,6 +299,7 @@ impl Store {
             }) if *expiry_ms > now_ms() => Ok(copy),
             _ => Err(StoreError::Archived {
                 storage_class: class.name.clone(),
+                access_tier: None,
             }),
         }
     }

@@ -12,10 +12,10 @@ use futures_util::StreamExt;
 
 use super::{Store, StoreError};
 use crate::chunk::{BlobRef, Layout};
+use crate::lifecycle::tiering::AccessTier;
 use crate::meta::Tree;
-use crate::meta::keys;
-use crate::meta::model::{ObjectData, ObjectVersion, PartData};
-use crate::store::versions::version_key;
+use crate::meta::model::{ObjectData, ObjectVersion, PartData, TieringState};
+use crate::store::versions::{KeyVersions, version_key};
 
 /// What a transition did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,13 +38,74 @@ impl Store {
         class: &str,
     ) -> Result<Transitioned, StoreError> {
         let target = self.class(class)?.layout.clone();
+        self.relocate(bucket, key, version, &target, |moved| {
+            moved.attrs.storage_class = class.to_string();
+            // Access tiers are INTELLIGENT_TIERING's; the version leaves it.
+            moved.tiering = None;
+        })
+        .await
+    }
+
+    /// Moves an INTELLIGENT_TIERING `version` to access tier `tier`: the instant tiers keep
+    /// the class's layout, the archive tiers take their archive class's.
+    pub async fn move_access_tier(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: &ObjectVersion,
+        tier: AccessTier,
+    ) -> Result<Transitioned, StoreError> {
+        let class = self.class(&version.attrs.storage_class)?;
+        let archive = class
+            .intelligent_tiering
+            .as_ref()
+            .and_then(|tiers| tiers.archive_class(tier));
+        let target = match archive {
+            Some(archive) => self.class(archive)?.layout.clone(),
+            None => class.layout.clone(),
+        };
+        let last_access_ms = version.last_access_ms();
+        self.relocate(bucket, key, version, &target, |moved| {
+            moved.tiering = Some(TieringState {
+                tier,
+                last_access_ms,
+            });
+        })
+        .await
+    }
+
+    /// How `version`'s own data is laid out: its class's layout, or for an INTELLIGENT_TIERING
+    /// version in an archive tier, that tier's archive class's.
+    pub fn data_layout(&self, version: &ObjectVersion) -> Result<&Layout, StoreError> {
+        let class = self.class(&version.attrs.storage_class)?;
+        let archive = class
+            .intelligent_tiering
+            .as_ref()
+            .and_then(|tiers| tiers.archive_class(version.access_tier()));
+        Ok(match archive {
+            Some(archive) => &self.class(archive)?.layout,
+            None => &class.layout,
+        })
+    }
+
+    /// Re-encodes `version`'s data into `target` unless it is laid out so already, then
+    /// commits the version as `relabel` changes it, if it is still exactly the version that was
+    /// read (data, and access tier state: a flushed read supersedes a move to a colder tier).
+    async fn relocate(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: &ObjectVersion,
+        target: &Layout,
+        relabel: impl Fn(&mut ObjectVersion),
+    ) -> Result<Transitioned, StoreError> {
         let rewrite = match &version.data {
             ObjectData::Inline => false,
             // Layouts compare code, block size, spread and pool: all that decides the shards.
-            _ => self.class(&version.attrs.storage_class)?.layout != target,
+            _ => self.data_layout(version)? != target,
         };
         let data = if rewrite {
-            self.reencode(&version.data, &target).await?
+            self.reencode(&version.data, target).await?
         } else {
             version.data.clone()
         };
@@ -53,17 +114,15 @@ impl Store {
             let Some(mut current) = tx.get_record::<ObjectVersion>(Tree::Versions, &at)? else {
                 return Ok(false);
             };
-            if current.uid != version.uid || current.data != version.data {
+            if current.uid != version.uid
+                || current.data != version.data
+                || current.tiering != version.tiering
+            {
                 return Ok(false);
             }
-            current.attrs.storage_class = class.to_string();
+            relabel(&mut current);
             current.data = data.clone();
-            tx.put_record(Tree::Versions, &at, &current)?;
-            let object_key = keys::object(bucket, key);
-            let latest: Option<ObjectVersion> = tx.get_record(Tree::Objects, &object_key)?;
-            if latest.is_some_and(|latest| latest.uid == current.uid) {
-                tx.put_record(Tree::Objects, &object_key, &current)?;
-            }
+            KeyVersions::new(tx, bucket, key).update(&current)?;
             if rewrite {
                 for blob in current.blobs() {
                     tx.put(Tree::Blobs, &blob.id.0, &[])?;

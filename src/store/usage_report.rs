@@ -13,9 +13,14 @@ use serde::Serialize;
 
 use super::{Store, StoreError};
 use crate::classes::DEFAULT_CLASS;
+use crate::lifecycle::tiering::AccessTier;
 use crate::meta::model::{ObjectData, ObjectVersion};
 
 const GIB: f64 = (1u64 << 30) as f64;
+
+/// The access-tier entry of INTELLIGENT_TIERING objects too small to be monitored (billed at
+/// the Frequent Access price, without the monitoring fee).
+pub const UNMONITORED: &str = "FREQUENT_ACCESS_UNMONITORED";
 
 /// One class of one bucket.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -34,8 +39,21 @@ pub struct ClassUsage {
     pub restores_in_progress: u64,
     /// Temporary copies made by RestoreObject, billed at STANDARD's price while they exist.
     pub restored_copy_bytes: u64,
-    /// This month's storage cost in USD: billable bytes at the class's price, the STANDARD-priced
-    /// overhead and restored copies, and Intelligent-Tiering's monitoring fee.
+    /// This month's storage cost in USD: billable bytes at the class's price (at each access
+    /// tier's for INTELLIGENT_TIERING), the STANDARD-priced overhead and restored copies, and
+    /// Intelligent-Tiering's monitoring fee.
+    pub monthly_cost_usd: f64,
+    /// INTELLIGENT_TIERING only: the objects in each access tier (`FREQUENT_ACCESS`, ...).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub access_tiers: BTreeMap<String, TierUsage>,
+}
+
+/// One access tier of an INTELLIGENT_TIERING class's usage.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TierUsage {
+    pub objects: u64,
+    pub billable_bytes: u64,
+    /// Billable bytes at the tier's price.
     pub monthly_cost_usd: f64,
 }
 
@@ -59,15 +77,30 @@ impl Store {
         let standard_price = self.class(DEFAULT_CLASS)?.price.storage_gb_month;
         for (name, usage) in &mut report.classes {
             let class = self.class(name)?;
-            let monitored = match &class.intelligent_tiering {
-                Some(tiers) => usage.objects as f64 / 1000.0 * tiers.monitoring_per_1000_objects,
-                None => 0.0,
+            let stored = match &class.intelligent_tiering {
+                Some(tiers) => {
+                    let monitored: u64 = usage
+                        .access_tiers
+                        .iter()
+                        .filter(|(tier, _)| *tier != UNMONITORED)
+                        .map(|(_, tier)| tier.objects)
+                        .sum();
+                    let mut cost = monitored as f64 / 1000.0 * tiers.monitoring_per_1000_objects;
+                    for (name, tier) in &mut usage.access_tiers {
+                        let price = match AccessTier::from_name(name) {
+                            Some(access) => tiers.gb_month(access, class.price.storage_gb_month),
+                            None => class.price.storage_gb_month,
+                        };
+                        tier.monthly_cost_usd = tier.billable_bytes as f64 / GIB * price;
+                        cost += tier.monthly_cost_usd;
+                    }
+                    cost
+                }
+                None => usage.billable_bytes as f64 / GIB * class.price.storage_gb_month,
             };
-            usage.monthly_cost_usd = usage.billable_bytes as f64 / GIB
-                * class.price.storage_gb_month
+            usage.monthly_cost_usd = stored
                 + (usage.billable_standard_bytes + usage.restored_copy_bytes) as f64 / GIB
-                    * standard_price
-                + monitored;
+                    * standard_price;
         }
         Ok(report)
     }
@@ -81,8 +114,19 @@ impl Store {
         let usage = report.classes.entry(class.name.clone()).or_default();
         usage.objects += 1;
         usage.logical_bytes += version.size;
-        usage.billable_bytes +=
+        let billable =
             version.size.max(class.billing.min_object_bytes) + class.billing.overhead_bytes;
+        usage.billable_bytes += billable;
+        if class.intelligent_tiering.is_some() {
+            // Objects under the monitored size pay no monitoring fee and stay in Frequent Access.
+            let tier = match self.monitored(version) {
+                true => version.access_tier().as_str(),
+                false => UNMONITORED,
+            };
+            let tier = usage.access_tiers.entry(tier.to_string()).or_default();
+            tier.objects += 1;
+            tier.billable_bytes += billable;
+        }
         usage.billable_standard_bytes += class.billing.overhead_standard_bytes;
         usage.disk_bytes += disk_bytes(&version.data, version.size);
         if let Some(restore) = &version.restore {

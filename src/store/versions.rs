@@ -252,17 +252,30 @@ impl<'t, 'a> KeyVersions<'t, 'a> {
         Ok(())
     }
 
+    /// Rewrites `version` where it is, whether or not it is the latest.
+    pub fn update(&self, version: &ObjectVersion) -> Result<(), StoreError> {
+        let is_latest = self
+            .latest()?
+            .is_some_and(|latest| latest.uid == version.uid);
+        self.rewrite(version, is_latest)
+    }
+
     /// A write under lifecycle rules: the key's versions are looked at again by the lifecycle
     /// worker (what is due may have changed: a new noncurrent version, a sole delete marker).
     pub fn watch_lifecycle(&self, record: &BucketRecord) -> Result<(), StoreError> {
         if record.lifecycle_revision.is_some() {
-            let target = DueTarget::Key {
-                bucket: self.bucket.to_string(),
-                key: self.key.to_string(),
-            };
-            super::due::schedule(self.tx, super::now_ms(), &target)?;
+            self.watch()?;
         }
         Ok(())
+    }
+
+    /// Has the lifecycle worker look at the key's versions now.
+    pub fn watch(&self) -> Result<(), StoreError> {
+        let target = DueTarget::Key {
+            bucket: self.bucket.to_string(),
+            key: self.key.to_string(),
+        };
+        super::due::schedule(self.tx, super::now_ms(), &target)
     }
 
     /// Write the usage changes this transaction made.
@@ -529,6 +542,7 @@ fn delete_marker(owner: &str) -> ObjectVersion {
         checksum: None,
         checksum_type: None,
         restore: None,
+        tiering: None,
     }
 }
 

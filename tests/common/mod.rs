@@ -892,3 +892,26 @@ pub async fn multipart_upload(
         .await
         .expect("complete upload")
 }
+
+/// `strata admin ARGS` against `server` as its root; the command's stdout (it must succeed).
+pub fn strata_admin(server: &TestServer, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["admin", "--endpoint", &server.endpoint])
+        .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run strata admin");
+    assert!(
+        output.status.success(),
+        "strata admin {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The usage report rows of `bucket` (`strata admin usage --bucket B --json`).
+pub fn usage_rows(server: &TestServer, bucket: &str) -> Vec<serde_json::Value> {
+    let text = strata_admin(server, &["usage", "--bucket", bucket, "--json"]);
+    serde_json::from_str(&text).expect("JSON rows")
+}

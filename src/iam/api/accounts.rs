@@ -144,8 +144,20 @@ pub(super) fn get_usage_report(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
                     &usage.restores_in_progress.to_string(),
                 )
                 .elem("RestoredCopyBytes", &usage.restored_copy_bytes.to_string())
-                .elem("MonthlyCostUsd", &usage.monthly_cost_usd.to_string())
-                .close("member");
+                .elem("MonthlyCostUsd", &usage.monthly_cost_usd.to_string());
+            if !usage.access_tiers.is_empty() {
+                xml.open("AccessTiers");
+                for (tier, tier_usage) in &usage.access_tiers {
+                    xml.open("member")
+                        .elem("AccessTier", tier)
+                        .elem("Objects", &tier_usage.objects.to_string())
+                        .elem("BillableBytes", &tier_usage.billable_bytes.to_string())
+                        .elem("MonthlyCostUsd", &tier_usage.monthly_cost_usd.to_string())
+                        .close("member");
+                }
+                xml.close("AccessTiers");
+            }
+            xml.close("member");
         }
         xml.close("Classes").close("member");
     }

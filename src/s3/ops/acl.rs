@@ -488,6 +488,7 @@ mod tests {
             cors_revision: None,
             website_revision: None,
             lifecycle_revision: None,
+            intelligent_tiering_revision: None,
             acl: None,
             ownership,
             public_access_block: block.then(crate::policy::acl::PublicAccessBlock::all),

@@ -36,6 +36,10 @@ pub fn missing(which: BucketConfig, bucket: &str) -> S3Error {
             "NoSuchLifecycleConfiguration",
             "The lifecycle configuration does not exist",
         ),
+        BucketConfig::IntelligentTiering => (
+            "NoSuchConfiguration",
+            "The specified configuration does not exist.",
+        ),
     };
     S3Error::new(code, message).with("BucketName", bucket)
 }

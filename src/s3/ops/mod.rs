@@ -8,6 +8,7 @@ pub mod bucket_config;
 mod bucket_policy;
 mod checksums;
 pub(crate) mod cors;
+mod intelligent_tiering;
 mod lifecycle;
 mod list;
 mod multipart;
@@ -93,6 +94,9 @@ pub async fn execute(
         GetBucketLifecycle => lifecycle::get_bucket_lifecycle(app, request).await,
         PutBucketLifecycle => lifecycle::put_bucket_lifecycle(app, request, body).await,
         DeleteBucketLifecycle => lifecycle::delete_bucket_lifecycle(app, request).await,
+        GetBucketIntelligentTiering => intelligent_tiering::get(app, request).await,
+        PutBucketIntelligentTiering => intelligent_tiering::put(app, request, body).await,
+        DeleteBucketIntelligentTiering => intelligent_tiering::delete(app, request).await,
         GetBucketEncryption => {
             bucket_config::not_configured(app, request, Unconfigured::Encryption).await
         }

@@ -341,6 +341,11 @@ fn respond(
         Body::empty()
     } else {
         let stream = app.store.read_object(version, span.clone())?;
+        // A read of its bytes keeps an INTELLIGENT_TIERING object in (or brings it back to)
+        // Frequent Access; HEAD is not an access.
+        if let (Ok(bucket), Ok(key)) = (request.bucket(), request.key()) {
+            app.store.note_access(bucket, key, version);
+        }
         Body::from_stream(stream.map_err(|err| {
             tracing::error!(%err, "object read failed mid-stream; aborting the response");
             std::io::Error::other(err.to_string())
@@ -458,6 +463,9 @@ fn object_headers(response: &mut Response, version: &ObjectVersion) {
             "x-amz-storage-class",
             &version.attrs.storage_class,
         );
+    }
+    if let Some(status) = version.access_tier().archive_status() {
+        set_header(response, "x-amz-archive-status", status);
     }
     if let Some(restore) = &version.restore {
         let value = if restore.in_progress() {

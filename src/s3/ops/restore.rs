@@ -1,5 +1,6 @@
 //! RestoreObject (`POST /bucket/key?restore`): a temporary readable copy of a version archived
-//! in GLACIER or DEEP_ARCHIVE, made after the retrieval tier's latency (`store::restore`).
+//! in GLACIER or DEEP_ARCHIVE, made after the retrieval tier's latency (`store::restore`); for
+//! an INTELLIGENT_TIERING version in an archive tier, its return to Frequent Access.
 //! Glacier Select (`Type=SELECT`, `OutputLocation`) is closed to new customers on AWS and is
 //! answered 501.
 
@@ -69,13 +70,29 @@ pub async fn restore_object(
     let document = read_small_body(body, MAX_RESTORE_BODY).await?;
     let wanted = parse(&document)?;
     let version = app.store.version(bucket, key, selector)?;
-    let class = app
+    let intelligent = app
         .store
         .classes
         .get(&version.attrs.storage_class)
-        .filter(|class| class.restore_required())
-        .ok_or_else(|| S3Error::from(crate::store::StoreError::RestoreNotAllowed))?;
+        .is_some_and(|class| class.intelligent_tiering.is_some());
+    if intelligent && wanted.days.is_some() {
+        return Err(S3Error::invalid_argument(
+            "INTELLIGENT_TIERING objects are not subject to restore expiry. Do not specify Days when restoring this object",
+        ));
+    }
+    let Some(class) = app.store.restore_class(&version)? else {
+        return Err(if intelligent {
+            S3Error::new(
+                "ObjectAlreadyInActiveTierError",
+                "This action is not allowed against this storage tier.",
+            )
+        } else {
+            S3Error::from(crate::store::StoreError::RestoreNotAllowed)
+        });
+    };
+    // An Intelligent-Tiering restore has no expiry; `days` is then unused.
     let days = match wanted.days {
+        _ if intelligent => 0,
         Some(days) if days >= 1 => days,
         Some(_) => {
             return Err(S3Error::invalid_argument(

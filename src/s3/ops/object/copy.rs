@@ -13,7 +13,7 @@ use super::{content_md5, object_attributes, storage_class_of, write_condition};
 use crate::checksum::ChecksumAlgorithm;
 use crate::http::AppState;
 use crate::meta::model::ObjectVersion;
-use crate::s3::error::{S3Error, S3Result};
+use crate::s3::error::{S3Error, S3Result, archived};
 use crate::s3::ops::checksums::write_checksum_xml;
 use crate::s3::ops::tagging::header_tags;
 use crate::s3::ops::versioning::set_current_version_headers;
@@ -96,12 +96,16 @@ fn source_version(
         other => other?,
     };
     // An archived source is unreadable until restored; AWS words this for the source.
-    if let Err(StoreError::Archived { storage_class }) = app.store.readable_data(&version) {
-        return Err(S3Error::new(
-            "InvalidObjectState",
+    if let Err(StoreError::Archived {
+        storage_class,
+        access_tier,
+    }) = app.store.readable_data(&version)
+    {
+        return Err(archived(
             "Operation is not valid for the source object's storage class",
-        )
-        .with("StorageClass", storage_class));
+            &storage_class,
+            access_tier,
+        ));
     }
     match Conditions::parse_copy_source(request).evaluate(&version.etag, version.last_modified_ms) {
         Outcome::Proceed => Ok(version),
@@ -196,6 +200,7 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
         .store
         .read_object(&version, 0..version.size)?
         .map_err(S3Error::from);
+    app.store.note_access(&source.bucket, &source.key, &version);
     let copied = app.store.put_object(input, &mut body).await?;
 
     let mut out = XmlWriter::document();
@@ -244,6 +249,7 @@ pub async fn upload_part_copy(app: &AppState, request: &S3Request) -> S3Result<R
         .store
         .read_object(&version, span)?
         .map_err(S3Error::from);
+    app.store.note_access(&source.bucket, &source.key, &version);
     let input = PartInput {
         bucket,
         key,
