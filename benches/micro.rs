@@ -417,6 +417,7 @@ fn object_version(i: u64) -> ObjectVersion {
         checksum_type: Some(ChecksumType::FullObject),
         restore: None,
         tiering: None,
+        class_since_ms: None,
     }
 }
 

@@ -327,7 +327,7 @@ fn with_user(action: &str, user: &Option<String>, rest: &[(&str, &str)]) -> Vec<
 /// The usage report: one JSON document, or a row per bucket and class (and per access tier of
 /// INTELLIGENT_TIERING).
 fn usage_report(result: &Element, json: bool) -> Result<(), Failure> {
-    const FIELDS: [&str; 9] = [
+    const FIELDS: [&str; 11] = [
         "Objects",
         "LogicalBytes",
         "BillableBytes",
@@ -335,6 +335,8 @@ fn usage_report(result: &Element, json: bool) -> Result<(), Failure> {
         "DiskBytes",
         "RestoresInProgress",
         "RestoredCopyBytes",
+        "EarlyDeletions",
+        "EarlyDeletionUsd",
         "MonthlyCostUsd",
         "StorageClass",
     ];
@@ -374,10 +376,12 @@ fn usage_report(result: &Element, json: bool) -> Result<(), Failure> {
     if json {
         return print_json(&rows);
     }
-    println!("bucket\tclass\tobjects\tlogical\tbillable\tdisk\trestoring\tcost_usd_month");
+    println!(
+        "bucket\tclass\tobjects\tlogical\tbillable\tdisk\trestoring\tearly_deleted\tcost_usd_month"
+    );
     for row in &rows {
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             row["Bucket"].as_str().unwrap_or_default(),
             row["StorageClass"].as_str().unwrap_or_default(),
             row["Objects"],
@@ -385,11 +389,12 @@ fn usage_report(result: &Element, json: bool) -> Result<(), Failure> {
             row["BillableBytes"],
             row["DiskBytes"],
             row["RestoresInProgress"],
+            row["EarlyDeletions"],
             row["MonthlyCostUsd"]
         );
         for (tier, usage) in row["AccessTiers"].as_object().into_iter().flatten() {
             println!(
-                "\t  {tier}\t{}\t\t{}\t\t\t{}",
+                "\t  {tier}\t{}\t\t{}\t\t\t\t{}",
                 usage["Objects"], usage["BillableBytes"], usage["MonthlyCostUsd"]
             );
         }
@@ -401,7 +406,7 @@ fn usage_report(result: &Element, json: bool) -> Result<(), Failure> {
 fn report_value(element: &Element, field: &str) -> serde_json::Value {
     let text = element.child_text(field).unwrap_or_default();
     match text.parse::<u64>() {
-        Ok(n) if field != "MonthlyCostUsd" => serde_json::Value::from(n),
+        Ok(n) if !field.ends_with("Usd") => serde_json::Value::from(n),
         _ => match text.parse::<f64>() {
             Ok(x) => serde_json::Value::from(x),
             Err(_) => serde_json::Value::from(text),

@@ -118,3 +118,58 @@ async fn the_report_matches_a_hand_computation() {
     assert!(int(&standard, "DiskBytes") >= 1_500_000);
     assert!(int(&glacier, "DiskBytes") >= 450_000);
 }
+
+#[tokio::test]
+async fn early_deletions_are_charged_for_the_days_short_of_the_minimum() {
+    // Lifecycle days of one second: GLACIER's 90-day minimum is 90 s, STANDARD_IA's 30 s.
+    let server = TestServer::start_with(&["--lifecycle-day-seconds", "1"]);
+    let s3 = server.client();
+    common::create_bucket(&s3, "costs").await;
+    put(&s3, "g", "GLACIER", 300_000).await;
+    put(&s3, "ia", "STANDARD_IA", 1_000).await;
+    put(&s3, "s", "STANDARD", 300_000).await;
+    let written = std::time::Instant::now();
+    // Deleted, overwritten (into another class) and deleted again: only the first two are
+    // early, STANDARD has no minimum.
+    s3.delete_object()
+        .bucket("costs")
+        .key("g")
+        .send()
+        .await
+        .expect("delete");
+    put(&s3, "ia", "STANDARD", 1_000).await;
+    s3.delete_object()
+        .bucket("costs")
+        .key("s")
+        .send()
+        .await
+        .expect("delete");
+    let elapsed_days = written.elapsed().as_secs_f64() + 1.0;
+
+    let rows = common::usage_rows(&server, "costs");
+    let row = |class: &str| {
+        rows.iter()
+            .find(|r| r["StorageClass"] == class)
+            .unwrap_or_else(|| panic!("no {class} row in {rows:?}"))
+            .clone()
+    };
+    // Charged: the billable bytes (GLACIER: + 32 KiB; STANDARD_IA: at least 128 KiB) at the
+    // class's price for the days short of the minimum, a month's price covering 30 days.
+    let within = |r: &serde_json::Value, billable: f64, price: f64, minimum: f64| {
+        assert_eq!(r["EarlyDeletions"].as_u64(), Some(1), "{r}");
+        assert_eq!(r["Objects"].as_u64(), Some(0), "{r}");
+        let charged = r["EarlyDeletionUsd"].as_f64().expect("charge");
+        let most = billable / GIB * price * minimum / 30.0;
+        let least = billable / GIB * price * (minimum - elapsed_days) / 30.0;
+        assert!(
+            least <= charged && charged <= most,
+            "{least} <= {charged} <= {most}: {r}"
+        );
+        assert_eq!(r["MonthlyCostUsd"].as_f64(), Some(charged), "{r}");
+    };
+    within(&row("GLACIER"), 332_768.0, 0.0036, 90.0);
+    within(&row("STANDARD_IA"), 131_072.0, 0.0125, 30.0);
+    let standard = row("STANDARD");
+    assert_eq!(standard["EarlyDeletions"].as_u64(), Some(0), "{standard}");
+    assert_eq!(standard["Objects"].as_u64(), Some(1), "{standard}");
+}

@@ -48,10 +48,12 @@ pub enum Tree {
     IamEntities,
     /// due time/kind/target → the target of a scheduled lifecycle or restore step (`store::due`).
     Due,
+    /// bucket/month/uid/class → an early-deletion charge (`store::billing`).
+    Billing,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 15] = [
+    pub const ALL: [Tree; 16] = [
         Tree::Buckets,
         Tree::Objects,
         Tree::Versions,
@@ -67,6 +69,7 @@ impl Tree {
         Tree::AccessKeys,
         Tree::IamEntities,
         Tree::Due,
+        Tree::Billing,
     ];
 
     pub fn name(self) -> &'static str {
@@ -86,6 +89,7 @@ impl Tree {
             Tree::AccessKeys => "access_keys",
             Tree::IamEntities => "iam_entities",
             Tree::Due => "due",
+            Tree::Billing => "billing",
         }
     }
 

@@ -171,6 +171,10 @@ pub struct ObjectVersion {
     /// last access. None = Frequent Access, not read since written.
     #[serde(default)]
     pub tiering: Option<TieringState>,
+    /// When a transition put the version in its current class; None = since it was written.
+    /// Minimum storage durations count from here.
+    #[serde(default)]
+    pub class_since_ms: Option<i64>,
 }
 
 /// Where an INTELLIGENT_TIERING version is, and since when it has not been read. Reads are
@@ -236,6 +240,11 @@ impl ObjectVersion {
     pub fn last_access_ms(&self) -> i64 {
         self.tiering
             .map_or(self.last_modified_ms, |t| t.last_access_ms)
+    }
+
+    /// Since when the version has been in its storage class.
+    pub fn in_class_since_ms(&self) -> i64 {
+        self.class_since_ms.unwrap_or(self.last_modified_ms)
     }
 
     pub fn part_count(&self) -> Option<usize> {

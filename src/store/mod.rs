@@ -13,6 +13,7 @@
 
 mod access;
 pub mod acl;
+pub mod billing;
 pub mod bucket;
 pub mod bucket_config;
 pub mod config_cache;

@@ -265,6 +265,7 @@ impl Store {
             checksum,
             restore: None,
             tiering: None,
+            class_since_ms: None,
         };
         let upload_key = keys::upload(bucket, key, upload_id);
         let version = self.commit_version(bucket, key, version, None, |tx, current| {

@@ -199,6 +199,7 @@ impl Store {
             checksum_type: Some(ChecksumType::FullObject),
             restore: None,
             tiering: None,
+            class_since_ms: None,
         };
         let condition = &input.condition;
         match self.commit_version(
@@ -240,7 +241,7 @@ impl Store {
                 record.object_acls = true;
                 tx.put_record(Tree::Buckets, bucket.as_bytes(), &record)?;
             }
-            let mut versions = KeyVersions::new(tx, bucket, key);
+            let mut versions = KeyVersions::new(tx, bucket, key).charging(self.charging());
             if monitored {
                 versions.watch()?;
             } else {

@@ -13,8 +13,8 @@ use futures_util::StreamExt;
 use super::{Store, StoreError};
 use crate::chunk::{BlobRef, Layout};
 use crate::lifecycle::tiering::AccessTier;
-use crate::meta::Tree;
 use crate::meta::model::{ObjectData, ObjectVersion, PartData, TieringState};
+use crate::meta::{Tree, TxnView};
 use crate::store::versions::{KeyVersions, version_key};
 
 /// What a transition did.
@@ -38,10 +38,17 @@ impl Store {
         class: &str,
     ) -> Result<Transitioned, StoreError> {
         let target = self.class(class)?.layout.clone();
-        self.relocate(bucket, key, version, &target, |moved| {
+        let now = super::now_ms();
+        self.relocate(bucket, key, version, &target, |tx, moved| {
+            if moved.attrs.storage_class != class {
+                // Leaving a class early is charged like a deletion (store::billing).
+                self.charging().record(tx, bucket, moved, now)?;
+                moved.class_since_ms = Some(now);
+            }
             moved.attrs.storage_class = class.to_string();
             // Access tiers are INTELLIGENT_TIERING's; the version leaves it.
             moved.tiering = None;
+            Ok(())
         })
         .await
     }
@@ -65,11 +72,12 @@ impl Store {
             None => class.layout.clone(),
         };
         let last_access_ms = version.last_access_ms();
-        self.relocate(bucket, key, version, &target, |moved| {
+        self.relocate(bucket, key, version, &target, |_, moved| {
             moved.tiering = Some(TieringState {
                 tier,
                 last_access_ms,
             });
+            Ok(())
         })
         .await
     }
@@ -97,7 +105,7 @@ impl Store {
         key: &str,
         version: &ObjectVersion,
         target: &Layout,
-        relabel: impl Fn(&mut ObjectVersion),
+        relabel: impl Fn(&TxnView<'_>, &mut ObjectVersion) -> Result<(), StoreError>,
     ) -> Result<Transitioned, StoreError> {
         let rewrite = match &version.data {
             ObjectData::Inline => false,
@@ -120,7 +128,7 @@ impl Store {
             {
                 return Ok(false);
             }
-            relabel(&mut current);
+            relabel(tx, &mut current)?;
             current.data = data.clone();
             KeyVersions::new(tx, bucket, key).update(&current)?;
             if rewrite {
@@ -296,6 +304,45 @@ mod tests {
                 .is_some()
         );
         assert_eq!(read_all(&store, &after).await, body);
+    }
+
+    #[tokio::test]
+    async fn leaving_a_class_before_its_minimum_is_charged_and_restarts_the_clock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store_with_bucket(dir.path()).await;
+        let before = put(&store, BUCKET, "cold", "GLACIER", &[1u8; 1000]).await;
+        let now = crate::store::now_ms();
+        store
+            .transition_version(BUCKET, "cold", &before, "DEEP_ARCHIVE")
+            .await
+            .expect("transition");
+        let after = latest(&store, "cold");
+        assert!(
+            after.in_class_since_ms() >= now,
+            "DEEP_ARCHIVE's days count from now"
+        );
+        let charges = store
+            .early_deletions(BUCKET, 0, crate::store::now_ms())
+            .expect("charges");
+        assert_eq!(charges.len(), 1, "{charges:?}");
+        let charge = &charges[0];
+        assert_eq!(charge.class, "GLACIER");
+        // 1,000 bytes plus GLACIER's 32 KiB index, short of 90 days by (almost) all of them.
+        assert_eq!(charge.billable_bytes, 1000 + 32_768);
+        assert!(
+            charge.days_short > 89.99 && charge.days_short <= 90.0,
+            "{charge:?}"
+        );
+        // STANDARD has no minimum: leaving it is free.
+        let standard = put(&store, BUCKET, "warm", "STANDARD", &[2u8; 1000]).await;
+        store
+            .transition_version(BUCKET, "warm", &standard, "STANDARD_IA")
+            .await
+            .expect("transition");
+        let charges = store
+            .early_deletions(BUCKET, 0, crate::store::now_ms())
+            .expect("charges");
+        assert_eq!(charges.len(), 1, "{charges:?}");
     }
 
     #[tokio::test]

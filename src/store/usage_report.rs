@@ -1,8 +1,8 @@
 //! The usage and cost report (`strata admin usage`): per bucket and storage class, the objects
 //! and bytes stored (current and noncurrent versions; delete markers cost nothing), what AWS
 //! would bill for them (minimum object sizes, per-object archive overheads), what they take on
-//! the drives (erasure overhead included), restores in progress and restored copies, and the
-//! month's storage cost from the class files' prices.
+//! the drives (erasure overhead included), restores in progress and restored copies, the
+//! month's early-deletion charges, and the month's cost from the class files' prices.
 //!
 //! It is computed from the versions themselves, one scan of the bucket, when asked: exact by
 //! construction, and costs nothing on the request path.
@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::billing::DAYS_PER_MONTH;
 use super::{Store, StoreError};
 use crate::classes::DEFAULT_CLASS;
 use crate::lifecycle::tiering::AccessTier;
@@ -43,6 +44,11 @@ pub struct ClassUsage {
     /// tier's for INTELLIGENT_TIERING), the STANDARD-priced overhead and restored copies, and
     /// Intelligent-Tiering's monitoring fee.
     pub monthly_cost_usd: f64,
+    /// Versions removed or transitioned out of this class this month before its minimum
+    /// storage duration (`store::billing`).
+    pub early_deletions: u64,
+    /// Their charge: the days they fell short, at this class's price (in `monthly_cost_usd`).
+    pub early_deletion_usd: f64,
     /// INTELLIGENT_TIERING only: the objects in each access tier (`FREQUENT_ACCESS`, ...).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub access_tiers: BTreeMap<String, TierUsage>,
@@ -70,10 +76,18 @@ impl Store {
             bucket: bucket.to_string(),
             classes: BTreeMap::new(),
         };
+        let record = self.bucket(bucket)?;
         self.for_each_version(bucket, |_, version| match version.delete_marker {
             true => Ok(()),
             false => self.account(&mut report, version),
         })?;
+        for charge in self.early_deletions(bucket, record.created_ms, super::now_ms())? {
+            let price = self.class(&charge.class)?.price.storage_gb_month;
+            let usage = report.classes.entry(charge.class).or_default();
+            usage.early_deletions += 1;
+            usage.early_deletion_usd +=
+                charge.billable_bytes as f64 / GIB * price * charge.days_short / DAYS_PER_MONTH;
+        }
         let standard_price = self.class(DEFAULT_CLASS)?.price.storage_gb_month;
         for (name, usage) in &mut report.classes {
             let class = self.class(name)?;
@@ -100,7 +114,8 @@ impl Store {
             };
             usage.monthly_cost_usd = stored
                 + (usage.billable_standard_bytes + usage.restored_copy_bytes) as f64 / GIB
-                    * standard_price;
+                    * standard_price
+                + usage.early_deletion_usd;
         }
         Ok(report)
     }

@@ -15,6 +15,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::billing::Charging;
 use super::due::DueTarget;
 use super::usage::UsageDelta;
 use super::{Store, StoreError};
@@ -107,6 +108,7 @@ pub(super) struct KeyVersions<'t, 'a> {
     pub key: &'t str,
     object_key: Vec<u8>,
     pub usage: UsageDelta,
+    charging: Option<Charging<'t>>,
 }
 
 impl<'t, 'a> KeyVersions<'t, 'a> {
@@ -117,7 +119,15 @@ impl<'t, 'a> KeyVersions<'t, 'a> {
             key,
             object_key: keys::object(bucket, key),
             usage: UsageDelta::default(),
+            charging: None,
         }
+    }
+
+    /// Versions this removes (deletes, overwrites) before their class's minimum storage
+    /// duration are charged the days they fell short (`store::billing`).
+    pub fn charging(mut self, charging: Charging<'t>) -> Self {
+        self.charging = Some(charging);
+        self
     }
 
     /// The latest version (possibly a delete marker).
@@ -218,6 +228,9 @@ impl<'t, 'a> KeyVersions<'t, 'a> {
         }
         for blob in version.blobs().into_iter().chain(version.restored_blobs()) {
             super::gc::release_blob(self.tx, blob)?;
+        }
+        if let Some(charging) = &self.charging {
+            charging.record(self.tx, self.bucket, version, super::now_ms())?;
         }
         self.usage.remove(version, was_latest);
         Ok(())
@@ -426,7 +439,7 @@ impl Store {
     ) -> Result<Option<DeleteOutcome>, StoreError> {
         self.meta.transact(|tx| {
             let record = Store::writable_bucket(tx, bucket)?;
-            let mut versions = KeyVersions::new(tx, bucket, key);
+            let mut versions = KeyVersions::new(tx, bucket, key).charging(self.charging());
             let latest = versions.latest()?;
             if let Some(expected) = expected_uid
                 && latest.as_ref().is_none_or(|l| l.uid != expected)
@@ -477,7 +490,7 @@ impl Store {
             let below = self.version_below(bucket, key, &target)?;
             let result = self.meta.transact(|tx| {
                 let record = Store::writable_bucket(tx, bucket)?;
-                let mut versions = KeyVersions::new(tx, bucket, key);
+                let mut versions = KeyVersions::new(tx, bucket, key).charging(self.charging());
                 versions.watch_lifecycle(&record)?;
                 let target_key = version_key(bucket, key, &target);
                 if tx.get(Tree::Versions, &target_key)?.is_none() {
@@ -543,6 +556,7 @@ fn delete_marker(owner: &str) -> ObjectVersion {
         checksum_type: None,
         restore: None,
         tiering: None,
+        class_since_ms: None,
     }
 }
 

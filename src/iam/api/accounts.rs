@@ -144,6 +144,8 @@ pub(super) fn get_usage_report(ctx: &Ctx<'_>) -> Result<Option<Xml>, ApiError> {
                     &usage.restores_in_progress.to_string(),
                 )
                 .elem("RestoredCopyBytes", &usage.restored_copy_bytes.to_string())
+                .elem("EarlyDeletions", &usage.early_deletions.to_string())
+                .elem("EarlyDeletionUsd", &usage.early_deletion_usd.to_string())
                 .elem("MonthlyCostUsd", &usage.monthly_cost_usd.to_string());
             if !usage.access_tiers.is_empty() {
                 xml.open("AccessTiers");
