@@ -70,6 +70,23 @@ async fn put_configuration(s3: &aws_sdk_s3::Client, config: IntelligentTieringCo
         .expect("put configuration");
 }
 
+async fn get_configuration(
+    s3: &aws_sdk_s3::Client,
+    id: &str,
+) -> Result<
+    aws_sdk_s3::operation::get_bucket_intelligent_tiering_configuration::GetBucketIntelligentTieringConfigurationOutput,
+    aws_sdk_s3::error::SdkError<
+        aws_sdk_s3::operation::get_bucket_intelligent_tiering_configuration::GetBucketIntelligentTieringConfigurationError,
+        aws_sdk_s3::config::http::HttpResponse,
+    >,
+>{
+    s3.get_bucket_intelligent_tiering_configuration()
+        .bucket(BUCKET)
+        .id(id)
+        .send()
+        .await
+}
+
 fn config_xml(id: &str, tierings: &str) -> String {
     format!(
         "<IntelligentTieringConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
@@ -91,11 +108,7 @@ fn put_raw(server: &TestServer, id: &str, body: &str) -> common::RawResponse {
 async fn configurations_are_put_got_listed_and_deleted() {
     let (server, s3) = server_with("86400").await;
     // None yet: Get is 404 NoSuchConfiguration, the List is empty.
-    let missing = s3
-        .get_bucket_intelligent_tiering_configuration()
-        .bucket(BUCKET)
-        .id("archive")
-        .send()
+    let missing = get_configuration(&s3, "archive")
         .await
         .expect_err("none yet");
     common::assert_sdk_error(&missing, 404, "NoSuchConfiguration");
@@ -129,13 +142,7 @@ async fn configurations_are_put_got_listed_and_deleted() {
     )
     .await;
 
-    let got = s3
-        .get_bucket_intelligent_tiering_configuration()
-        .bucket(BUCKET)
-        .id("archive")
-        .send()
-        .await
-        .expect("get");
+    let got = get_configuration(&s3, "archive").await.expect("get");
     let config = got
         .intelligent_tiering_configuration()
         .expect("configuration");
@@ -323,24 +330,37 @@ fn tier_counts(server: &TestServer) -> Vec<(String, u64)> {
         .collect()
 }
 
-/// Runs lifecycle passes until the tiers are `want` (at most 30 s).
-fn wait_for_tiers(server: &TestServer, want: &[(&str, u64)]) {
-    let mut want: Vec<(String, u64)> = want.iter().map(|(t, n)| (t.to_string(), *n)).collect();
-    want.sort();
+/// Runs lifecycle passes until `reached` says what it waited for has happened (at most 30 s);
+/// otherwise it returns what it saw, for the failure message.
+fn after_passes(server: &TestServer, what: &str, mut reached: impl FnMut() -> Result<(), String>) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         common::strata_admin(server, &["lifecycle", "run"]);
-        let got = tier_counts(server);
-        if got == want {
-            return;
-        }
+        let seen = match reached() {
+            Ok(()) => return,
+            Err(seen) => seen,
+        };
         assert!(
             Instant::now() < deadline,
-            "tiers never became {want:?}; last {got:?}\n{}",
+            "{what} never happened; last {seen}\n{}",
             server.log()
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Runs lifecycle passes until the tiers are `want`.
+fn wait_for_tiers(server: &TestServer, want: &[(&str, u64)]) {
+    let mut want: Vec<(String, u64)> = want.iter().map(|(t, n)| (t.to_string(), *n)).collect();
+    want.sort();
+    after_passes(server, &format!("tiers {want:?}"), || {
+        let got = tier_counts(server);
+        if got == want {
+            Ok(())
+        } else {
+            Err(format!("{got:?}"))
+        }
+    });
 }
 
 #[tokio::test]
@@ -396,24 +416,18 @@ async fn the_archive_access_tier_needs_a_restore_back_to_frequent() {
     let hot_disk = disk_of(&server);
 
     let path = format!("/{BUCKET}/cold/data.bin");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        common::strata_admin(&server, &["lifecycle", "run"]);
+    after_passes(&server, "archiving", || {
         let head = signed_exchange(&server, "HEAD", &path, &[], b"");
-        if head.header("x-amz-archive-status") == Some("ARCHIVE_ACCESS") {
-            assert_eq!(
-                head.header("x-amz-storage-class"),
-                Some("INTELLIGENT_TIERING")
-            );
-            break;
+        match head.header("x-amz-archive-status") {
+            Some("ARCHIVE_ACCESS") => Ok(()),
+            other => Err(format!("x-amz-archive-status {other:?}")),
         }
-        assert!(
-            Instant::now() < deadline,
-            "never archived\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    });
+    let head = signed_exchange(&server, "HEAD", &path, &[], b"");
+    assert_eq!(
+        head.header("x-amz-storage-class"),
+        Some("INTELLIGENT_TIERING")
+    );
     // Only the configuration's prefix was archived; the other went to Archive Instant.
     wait_for_tiers(
         &server,
@@ -460,24 +474,17 @@ async fn the_archive_access_tier_needs_a_restore_back_to_frequent() {
     );
     assert_eq!(started.status, 202, "{}", started.body_text());
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        common::strata_admin(&server, &["lifecycle", "run"]);
+    after_passes(&server, "the restore", || {
         let response = signed_exchange(&server, "GET", &path, &[], b"");
-        if response.status == 200 {
-            assert_eq!(response.body, data, "restored bytes differ");
-            assert_eq!(response.header("x-amz-archive-status"), None);
-            assert_eq!(response.header("x-amz-restore"), None);
-            break;
+        match response.status {
+            200 => Ok(()),
+            _ => Err(response.body_text()),
         }
-        assert_raw_error(&response, 403, "InvalidObjectState");
-        assert!(
-            Instant::now() < deadline,
-            "never restored\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
+    let response = signed_exchange(&server, "GET", &path, &[], b"");
+    assert_eq!(response.body, data, "restored bytes differ");
+    assert_eq!(response.header("x-amz-archive-status"), None);
+    assert_eq!(response.header("x-amz-restore"), None);
     // Back in Frequent Access for good: nothing to restore.
     let active = restore("");
     assert_raw_error(&active, 403, "ObjectAlreadyInActiveTierError");

@@ -24,6 +24,14 @@ async fn put(s3: &aws_sdk_s3::Client, key: &str, class: &str, size: usize) {
         .expect("put");
 }
 
+/// The report's row for `class`.
+fn row_of(rows: &[serde_json::Value], class: &str) -> serde_json::Value {
+    rows.iter()
+        .find(|r| r["StorageClass"] == class)
+        .unwrap_or_else(|| panic!("no {class} row in {rows:?}"))
+        .clone()
+}
+
 fn shard_bytes(dir: &Path) -> u64 {
     common::shard_files(dir)
         .iter()
@@ -47,12 +55,7 @@ async fn the_report_matches_a_hand_computation() {
     put(&s3, "f", "STANDARD_IA", 400_000).await;
 
     let rows = common::usage_rows(&server, "costs");
-    let row = |class: &str| {
-        rows.iter()
-            .find(|r| r["StorageClass"] == class)
-            .unwrap_or_else(|| panic!("no {class} row in {rows:?}"))
-            .clone()
-    };
+    let row = |class: &str| row_of(&rows, class);
     let int = |r: &serde_json::Value, field: &str| r[field].as_u64().expect(field);
     let cost = |r: &serde_json::Value| r["MonthlyCostUsd"].as_f64().expect("cost");
     assert_eq!(rows.len(), 5, "{rows:?}");
@@ -147,12 +150,7 @@ async fn early_deletions_are_charged_for_the_days_short_of_the_minimum() {
     let elapsed_days = written.elapsed().as_secs_f64() + 1.0;
 
     let rows = common::usage_rows(&server, "costs");
-    let row = |class: &str| {
-        rows.iter()
-            .find(|r| r["StorageClass"] == class)
-            .unwrap_or_else(|| panic!("no {class} row in {rows:?}"))
-            .clone()
-    };
+    let row = |class: &str| row_of(&rows, class);
     // Charged: the billable bytes (GLACIER: + 32 KiB; STANDARD_IA: at least 128 KiB) at the
     // class's price for the days short of the minimum, a month's price covering 30 days.
     let within = |r: &serde_json::Value, billable: f64, price: f64, minimum: f64| {

@@ -231,13 +231,7 @@ impl Filter {
 
     /// Whether an object of that key, size and tags is in the filter's scope.
     pub fn matches(&self, key: &str, size: u64, tags: &[(String, String)]) -> bool {
-        self.prefix
-            .as_deref()
-            .is_none_or(|prefix| key.starts_with(prefix))
-            && self
-                .tags
-                .iter()
-                .all(|wanted| tags.iter().any(|tag| tag == wanted))
+        super::filter::matches(self.prefix.as_deref(), &self.tags, key, tags)
             && self.size_gt.is_none_or(|bound| size > bound)
             && self.size_lt.is_none_or(|bound| size < bound)
     }

@@ -7,6 +7,7 @@
 
 mod engine;
 pub mod evaluate;
+mod filter;
 pub mod rules;
 pub mod tiering;
 mod worker;

@@ -26,6 +26,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::filter::{self, Predicates};
 use crate::s3::error::S3Error;
 use crate::s3::xml::{
     self, Element, XmlWriter, only_children, optional_text, required_text, single,
@@ -103,13 +104,7 @@ impl TieringFilter {
     }
 
     pub fn matches(&self, key: &str, tags: &[(String, String)]) -> bool {
-        self.prefix
-            .as_deref()
-            .is_none_or(|prefix| key.starts_with(prefix))
-            && self
-                .tags
-                .iter()
-                .all(|wanted| tags.iter().any(|tag| tag == wanted))
+        filter::matches(self.prefix.as_deref(), &self.tags, key, tags)
     }
 }
 
@@ -401,37 +396,22 @@ fn validate_filter(filter: &TieringFilter) -> Result<(), S3Error> {
 
 /// `<Filter>`: empty, or exactly one of Prefix / Tag / And; And holds at least two predicates.
 fn draft_filter(filter: &Element) -> Result<TieringFilter, S3Error> {
-    only_children(filter, &["Prefix", "Tag", "And"])?;
-    if filter.children.len() > 1 {
-        return Err(S3Error::malformed_xml());
-    }
-    let Some(predicate) = filter.children.first() else {
-        return Ok(TieringFilter {
-            shape: FilterShape::Empty,
-            prefix: None,
-            tags: Vec::new(),
-        });
-    };
-    let (shape, holder) = match predicate.name.as_str() {
-        "Prefix" => (FilterShape::Prefix, filter),
-        "Tag" => (FilterShape::Tag, filter),
-        _ => {
-            only_children(predicate, &["Prefix", "Tag"])?;
-            if predicate.children.len() < 2 {
-                return Err(S3Error::malformed_xml());
-            }
-            (FilterShape::And, predicate)
+    let (shape, holder) = match filter::predicates(filter, &["Prefix", "Tag"])? {
+        Predicates::Empty => {
+            return Ok(TieringFilter {
+                shape: FilterShape::Empty,
+                prefix: None,
+                tags: Vec::new(),
+            });
         }
+        Predicates::Single("Prefix", holder) => (FilterShape::Prefix, holder),
+        Predicates::Single(_, holder) => (FilterShape::Tag, holder),
+        Predicates::And(holder) => (FilterShape::And, holder),
     };
-    let mut tags = Vec::new();
-    for tag in holder.children_named("Tag") {
-        only_children(tag, &["Key", "Value"])?;
-        tags.push((required_text(tag, "Key")?, required_text(tag, "Value")?));
-    }
     Ok(TieringFilter {
         shape,
         prefix: optional_text(holder, "Prefix")?,
-        tags,
+        tags: filter::tags(holder)?,
     })
 }
 
@@ -585,13 +565,7 @@ fn render_filter(out: &mut XmlWriter, filter: &TieringFilter) {
     if and {
         out.open("And");
     }
-    out.elem_opt("Prefix", filter.prefix.as_deref());
-    for (key, value) in &filter.tags {
-        out.open("Tag");
-        out.elem("Key", key);
-        out.elem("Value", value);
-        out.close("Tag");
-    }
+    filter::render_prefix_and_tags(out, filter.prefix.as_deref(), &filter.tags);
     if and {
         out.close("And");
     }

@@ -81,13 +81,7 @@ pub(super) fn render_filter(out: &mut XmlWriter, filter: &Filter) {
     if and {
         out.open("And");
     }
-    out.elem_opt("Prefix", filter.prefix.as_deref());
-    for (key, value) in &filter.tags {
-        out.open("Tag");
-        out.elem("Key", key);
-        out.elem("Value", value);
-        out.close("Tag");
-    }
+    crate::lifecycle::filter::render_prefix_and_tags(out, filter.prefix.as_deref(), &filter.tags);
     if let Some(size) = filter.size_gt {
         out.elem("ObjectSizeGreaterThan", &size.to_string());
     }

@@ -2,6 +2,7 @@
 //! MalformedXML, before any value is looked at.
 
 use super::*;
+use crate::lifecycle::filter::{self, Predicates};
 use crate::s3::xml::{Element, only_children, optional_text, required_text, single};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -143,50 +144,31 @@ pub(super) const PREDICATES: [&str; 4] = [
 
 /// `<Filter>`: empty, or exactly one predicate, several only inside `<And>` (at least two).
 pub(super) fn draft_filter(filter: &Element) -> Result<DraftFilter, S3Error> {
-    only_children(
-        filter,
-        &[
-            "Prefix",
-            "Tag",
-            "ObjectSizeGreaterThan",
-            "ObjectSizeLessThan",
-            "And",
-        ],
-    )?;
-    if filter.children.len() > 1 {
-        return Err(S3Error::malformed_xml());
-    }
-    let Some(predicate) = filter.children.first() else {
-        return Ok(DraftFilter {
-            shape: FilterShape::Empty,
-            prefix: None,
-            tags: Vec::new(),
-            size_gt: None,
-            size_lt: None,
-        });
-    };
-    let (shape, holder) = match predicate.name.as_str() {
-        "Prefix" => (FilterShape::Prefix, filter),
-        "Tag" => (FilterShape::Tag, filter),
-        "ObjectSizeGreaterThan" => (FilterShape::ObjectSizeGreaterThan, filter),
-        "ObjectSizeLessThan" => (FilterShape::ObjectSizeLessThan, filter),
-        _ => {
-            only_children(predicate, &PREDICATES)?;
-            if predicate.children.len() < 2 {
-                return Err(S3Error::malformed_xml());
-            }
-            (FilterShape::And, predicate)
+    let (shape, holder) = match filter::predicates(filter, &PREDICATES)? {
+        Predicates::Empty => {
+            return Ok(DraftFilter {
+                shape: FilterShape::Empty,
+                prefix: None,
+                tags: Vec::new(),
+                size_gt: None,
+                size_lt: None,
+            });
         }
+        Predicates::Single(name, holder) => {
+            let shape = match name {
+                "Prefix" => FilterShape::Prefix,
+                "Tag" => FilterShape::Tag,
+                "ObjectSizeGreaterThan" => FilterShape::ObjectSizeGreaterThan,
+                _ => FilterShape::ObjectSizeLessThan,
+            };
+            (shape, holder)
+        }
+        Predicates::And(holder) => (FilterShape::And, holder),
     };
-    let mut tags = Vec::new();
-    for tag in holder.children_named("Tag") {
-        only_children(tag, &["Key", "Value"])?;
-        tags.push((required_text(tag, "Key")?, required_text(tag, "Value")?));
-    }
     Ok(DraftFilter {
         shape,
         prefix: optional_text(holder, "Prefix")?,
-        tags,
+        tags: filter::tags(holder)?,
         size_gt: integer(holder, "ObjectSizeGreaterThan")?,
         size_lt: integer(holder, "ObjectSizeLessThan")?,
     })
