@@ -72,7 +72,7 @@ impl Engine {
         }))
     }
 
-    /// The access-tier move due next for `version` (at `at` in the versions tree), if it is a
+    /// The access-tier move due next for `version`, if it is a
     /// monitored INTELLIGENT_TIERING version not being restored.
     fn tier_move(
         &self,
