@@ -11,6 +11,7 @@ pub mod checksum;
 pub mod chunk;
 pub mod classes;
 pub mod config;
+pub mod crypto;
 pub mod http;
 pub mod iam;
 pub mod lifecycle;

@@ -1,0 +1,5 @@
+//! Server-side encryption's building blocks: data keys and the packaged AES-256-GCM format that
+//! object data is encrypted into before erasure coding. Nothing here knows about requests, key
+//! management or storage; callers decide which key, binding and stream id an object gets.
+
+pub mod package;
