@@ -54,6 +54,11 @@ pub struct ServeArgs {
     /// it (tests and demos shorten it).
     #[arg(long, env = "STRATA_LIFECYCLE_DAY_SECONDS")]
     pub lifecycle_day_seconds: Option<f64>,
+    /// A file holding the master key (32 bytes: raw, base64 or hex). Default: the key in the
+    /// environment variable STRATA_MASTER_KEY, else `<data-dir>/server.key`, generated on the
+    /// first start.
+    #[arg(long, env = "STRATA_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
     /// Optional TOML file with the same settings (snake_case keys).
     #[arg(long, env = "STRATA_CONFIG")]
     pub config: Option<PathBuf>,
@@ -74,6 +79,7 @@ struct FileConfig {
     storage_classes: Option<PathBuf>,
     bucket_defaults: Option<BucketDefaults>,
     lifecycle_day_seconds: Option<f64>,
+    master_key_file: Option<PathBuf>,
     /// The AZs with their drive directories (`[[az]]` tables), instead of `azs` default ones.
     az: Option<Vec<ZoneFile>>,
 }
@@ -117,6 +123,8 @@ pub struct Config {
     pub storage_classes: Option<PathBuf>,
     pub bucket_defaults: BucketDefaults,
     pub lifecycle_day_seconds: f64,
+    /// `--master-key-file` (STRATA_MASTER_KEY, read where the key is loaded, wins over it).
+    pub master_key_file: Option<PathBuf>,
     /// Where the chunk store keeps shards: `azs` default AZ directories under the data
     /// directory, or the file's `[[az]]` tables.
     pub chunk: ChunkConfig,
@@ -193,6 +201,7 @@ impl Config {
                 Some(seconds) => seconds,
                 None => 86_400.0,
             },
+            master_key_file: args.master_key_file.or(file.master_key_file),
             chunk,
         })
     }

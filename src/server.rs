@@ -18,6 +18,7 @@ use tower::ServiceExt;
 use crate::chunk::ChunkStore;
 use crate::classes::StorageClasses;
 use crate::config::Config;
+use crate::crypto::master_key::MasterKey;
 use crate::http::{AppState, ClientAddr, WebsiteListener, router};
 use crate::iam::seal::Sealer;
 use crate::iam::{CredentialSource, Identities, RootCredentials};
@@ -88,13 +89,21 @@ pub async fn run(config: Config) -> Result<(), String> {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
         None => None,
     };
+    // The environment variable is read here, not by clap, so the key never shows in --help.
+    let master_key = MasterKey::open_for(
+        &store.meta,
+        &config.data_dir,
+        std::env::var("STRATA_MASTER_KEY").ok().as_deref(),
+        config.master_key_file.as_deref(),
+    )?;
+    tracing::info!(source = %master_key.source(), "master key loaded");
     let lifecycle = Arc::new(LifecycleWorker::new(store.clone()));
     let state = Arc::new(AppState {
         store: store.clone(),
         identities: Identities::open(
             root,
             store.meta.clone(),
-            Sealer::load_or_create(&config.data_dir)?,
+            Sealer::from_key(master_key.bytes()),
         )?,
         bucket_policies: Default::default(),
         bucket_cors: Default::default(),

@@ -142,7 +142,7 @@ impl RootCredentials {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 let creds = RootCredentials::generate();
                 let text = toml::to_string(&creds).map_err(|e| e.to_string())?;
-                seal::write_new_private(&path, text.as_bytes())
+                crate::crypto::master_key::write_new_private(&path, text.as_bytes())
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 Ok((creds, CredentialSource::Generated(path)))
             }

@@ -1,15 +1,11 @@
-//! Sealing secret access keys: AES-256-GCM under a server key that lives in its own file
-//! (`<data>/server.key`, mode 0600), outside the metadata store, so a copy of the metadata alone
+//! Sealing secret access keys: AES-256-GCM under the server's master key
+//! (`crypto::master_key`), which lives outside the metadata store, so a copy of the metadata alone
 //! does not reveal any secret. The access key id is the associated data: a sealed secret copied
 //! into another key's record does not open.
-
-use std::io::Write;
-use std::path::Path;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 
-pub const SERVER_KEY_FILE: &str = "server.key";
 const NONCE_LEN: usize = 12;
 
 pub struct Sealer {
@@ -26,27 +22,6 @@ impl Sealer {
     pub fn from_key(key: &[u8; 32]) -> Sealer {
         Sealer {
             cipher: Aes256Gcm::new(key.into()),
-        }
-    }
-
-    /// Reads `<data_dir>/server.key`, creating it (32 random bytes, 0600) on first start.
-    pub fn load_or_create(data_dir: &Path) -> Result<Sealer, String> {
-        let path = data_dir.join(SERVER_KEY_FILE);
-        let shown = path.display();
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let key: [u8; 32] = bytes
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| format!("{shown}: expected 32 bytes, found {}", bytes.len()))?;
-                Ok(Sealer::from_key(&key))
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let key: [u8; 32] = rand::random();
-                write_new_private(&path, &key).map_err(|e| format!("{shown}: {e}"))?;
-                Ok(Sealer::from_key(&key))
-            }
-            Err(err) => Err(format!("{shown}: {err}")),
         }
     }
 
@@ -86,21 +61,9 @@ impl Sealer {
     }
 }
 
-pub(crate) fn write_new_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn sealed_secrets_open_only_for_their_key_id_and_server_key() {
@@ -117,22 +80,5 @@ mod tests {
         let mut damaged = sealed.clone();
         damaged[20] ^= 1;
         assert_eq!(sealer.open("AKIAONE", &damaged), None);
-    }
-
-    #[test]
-    fn the_server_key_is_created_private_and_reused() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let first = Sealer::load_or_create(dir.path()).expect("create");
-        let path = dir.path().join(SERVER_KEY_FILE);
-        let mode = std::fs::metadata(&path)
-            .expect("key file")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-        let sealed = first.seal("AKIA", "secret");
-        let again = Sealer::load_or_create(dir.path()).expect("load");
-        assert_eq!(again.open("AKIA", &sealed).as_deref(), Some("secret"));
-        std::fs::write(&path, b"short").expect("write");
-        assert!(Sealer::load_or_create(dir.path()).is_err());
     }
 }

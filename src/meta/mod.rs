@@ -50,10 +50,12 @@ pub enum Tree {
     Due,
     /// bucket/month/uid/class → an early-deletion charge (`store::billing`).
     Billing,
+    /// The master key's check value (`crypto::master_key`); KMS keys and aliases later.
+    Kms,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 16] = [
+    pub const ALL: [Tree; 17] = [
         Tree::Buckets,
         Tree::Objects,
         Tree::Versions,
@@ -70,6 +72,7 @@ impl Tree {
         Tree::IamEntities,
         Tree::Due,
         Tree::Billing,
+        Tree::Kms,
     ];
 
     pub fn name(self) -> &'static str {
@@ -90,6 +93,7 @@ impl Tree {
             Tree::IamEntities => "iam_entities",
             Tree::Due => "due",
             Tree::Billing => "billing",
+            Tree::Kms => "kms",
         }
     }
 
