@@ -763,6 +763,7 @@ async fn put(store: &Store, key: &str) -> Result<strata::meta::model::ObjectVers
             expected: None,
         },
         condition: WriteCondition::None,
+        encryption: None,
     };
     let mut body = stream::iter(vec![Ok::<_, S3Error>(Bytes::from_static(BODY))]);
     store.put_object(input, &mut body).await

@@ -418,6 +418,7 @@ fn object_version(i: u64) -> ObjectVersion {
         restore: None,
         tiering: None,
         class_since_ms: None,
+        encryption: None,
     }
 }
 

@@ -39,6 +39,15 @@ pub async fn run(config: Config) -> Result<(), String> {
     let meta = Meta::new(Arc::new(
         SledBackend::open(&config.data_dir.join("meta")).map_err(|e| format!("metadata: {e}"))?,
     ));
+    // Before anything else touches the data: a wrong or missing key stops the start here.
+    // The environment variable is read here, not by clap, so the key never shows in --help.
+    let master_key = MasterKey::open_for(
+        &meta,
+        &config.data_dir,
+        std::env::var("STRATA_MASTER_KEY").ok().as_deref(),
+        config.master_key_file.as_deref(),
+    )?;
+    tracing::info!(source = %master_key.source(), "master key loaded");
     let store = Arc::new(
         Store::new(
             meta,
@@ -46,7 +55,8 @@ pub async fn run(config: Config) -> Result<(), String> {
             Arc::new(classes),
             config.inline_threshold,
         )
-        .with_lifecycle_day_seconds(config.lifecycle_day_seconds),
+        .with_lifecycle_day_seconds(config.lifecycle_day_seconds)
+        .with_master_key(&master_key),
     );
     store
         .recover()
@@ -89,14 +99,6 @@ pub async fn run(config: Config) -> Result<(), String> {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
         None => None,
     };
-    // The environment variable is read here, not by clap, so the key never shows in --help.
-    let master_key = MasterKey::open_for(
-        &store.meta,
-        &config.data_dir,
-        std::env::var("STRATA_MASTER_KEY").ok().as_deref(),
-        config.master_key_file.as_deref(),
-    )?;
-    tracing::info!(source = %master_key.source(), "master key loaded");
     let lifecycle = Arc::new(LifecycleWorker::new(store.clone()));
     let state = Arc::new(AppState {
         store: store.clone(),

@@ -203,8 +203,9 @@ pub struct Encryptor {
     cipher: Aes256Gcm,
     aad: PackageAad,
     stream: u32,
-    plain_len: u64,
-    packages: u64,
+    /// The declared plaintext length; None when the stream's end decides it (a full package is
+    /// then held back until more data shows it is not the last).
+    plain_len: Option<u64>,
     pushed: u64,
     /// The package being filled; sealed in place.
     index: u64,
@@ -222,17 +223,31 @@ impl std::fmt::Debug for Encryptor {
 }
 
 impl Encryptor {
-    /// The length is needed up front: the final package is sealed differently from the others.
+    /// An encryptor of exactly `plain_len` bytes (pushing more, or finishing with fewer, fails).
     pub fn new(key: &DataKey, binding: Binding, stream: u32, plain_len: u64) -> Encryptor {
+        Encryptor::with_length(key, binding, stream, Some(plain_len))
+    }
+
+    /// An encryptor of a stream whose length only its end tells.
+    pub fn unbounded(key: &DataKey, binding: Binding, stream: u32) -> Encryptor {
+        Encryptor::with_length(key, binding, stream, None)
+    }
+
+    fn with_length(
+        key: &DataKey,
+        binding: Binding,
+        stream: u32,
+        plain_len: Option<u64>,
+    ) -> Encryptor {
+        let first = plain_len.map_or(PACKAGE_PLAINTEXT, |len| package_plain_len(0, len));
         Encryptor {
             cipher: key.cipher(),
             aad: PackageAad::new(binding),
             stream,
             plain_len,
-            packages: package_count(plain_len),
             pushed: 0,
             index: 0,
-            buf: Vec::with_capacity(package_plain_len(0, plain_len) + TAG_LEN),
+            buf: Vec::with_capacity(first + TAG_LEN),
         }
     }
 
@@ -241,44 +256,50 @@ impl Encryptor {
     /// the total past the declared length.
     pub fn push(&mut self, mut data: &[u8], out: &mut Vec<Bytes>) -> Result<(), CryptoError> {
         let got = self.pushed.saturating_add(data.len() as u64);
-        if got > self.plain_len {
-            return Err(CryptoError::LengthMismatch {
-                expected: self.plain_len,
-                got,
-            });
+        if let Some(expected) = self.plain_len
+            && got > expected
+        {
+            return Err(CryptoError::LengthMismatch { expected, got });
         }
         self.pushed = got;
-        // Terminates: the length check above means data never outlasts the final package.
         while !data.is_empty() {
-            let want = package_plain_len(self.index, self.plain_len);
-            let n = (want - self.buf.len()).min(data.len());
+            // A full package followed by more data is not the last one.
+            if self.buf.len() == PACKAGE_PLAINTEXT {
+                out.push(self.seal(false)?);
+            }
+            let n = (PACKAGE_PLAINTEXT - self.buf.len()).min(data.len());
             self.buf.extend_from_slice(&data[..n]);
             data = &data[n..];
-            if self.buf.len() == want && self.index + 1 < self.packages {
-                out.push(self.seal()?);
-            }
+        }
+        // With the length known, a full package that is not the last goes out at once.
+        if let Some(len) = self.plain_len
+            && self.buf.len() == PACKAGE_PLAINTEXT
+            && self.index + 1 < package_count(len)
+        {
+            out.push(self.seal(false)?);
         }
         Ok(())
     }
 
     /// The final package's ciphertext (`None` for an empty object), once exactly the declared
-    /// length has been pushed.
+    /// length (if any) has been pushed.
     pub fn finish(mut self) -> Result<Option<Bytes>, CryptoError> {
-        if self.pushed != self.plain_len {
+        if let Some(expected) = self.plain_len
+            && self.pushed != expected
+        {
             return Err(CryptoError::LengthMismatch {
-                expected: self.plain_len,
+                expected,
                 got: self.pushed,
             });
         }
-        if self.packages == 0 {
+        if self.pushed == 0 {
             return Ok(None);
         }
-        self.seal().map(Some)
+        self.seal(true).map(Some)
     }
 
-    fn seal(&mut self) -> Result<Bytes, CryptoError> {
+    fn seal(&mut self, last: bool) -> Result<Bytes, CryptoError> {
         let package = self.index;
-        let last = package + 1 == self.packages;
         let nonce = nonce(self.stream, package);
         let aad = self.aad.for_package(package, last);
         let tag = self
@@ -290,7 +311,7 @@ impl Encryptor {
         let next = if last {
             Vec::new()
         } else {
-            Vec::with_capacity(package_plain_len(self.index, self.plain_len) + TAG_LEN)
+            Vec::with_capacity(PACKAGE_PLAINTEXT + TAG_LEN)
         };
         Ok(Bytes::from(std::mem::replace(&mut self.buf, next)))
     }

@@ -122,6 +122,31 @@ fn round_trips_at_package_edges_in_any_chunking() {
 }
 
 #[test]
+fn an_unbounded_encryptor_seals_what_a_bounded_one_does() {
+    for len in EDGE_LENGTHS {
+        let plain = test_data(len, 11);
+        let bounded = encrypt_with(&key(1), binding(), 3, &plain, 7 * 1024).concat();
+        for chunk in [1, 7, P, 100 * 1024] {
+            let mut enc = Encryptor::unbounded(&key(1), binding(), 3);
+            let mut packages = Vec::new();
+            let mut pushed = 0;
+            for piece in plain.chunks(chunk) {
+                enc.push(piece, &mut packages).expect("push");
+                pushed += piece.len();
+                // Memory stays bounded: at most one package is held back.
+                assert!(packages.len() * P + P >= pushed, "{pushed} bytes pushed");
+            }
+            packages.extend(enc.finish().expect("finish"));
+            assert_eq!(
+                packages.concat(),
+                bounded,
+                "length {len}, chunks of {chunk}"
+            );
+        }
+    }
+}
+
+#[test]
 fn encrypted_len_adds_one_tag_per_package() {
     let t = TAG_LEN as u64;
     for (plain, packages, cipher) in [

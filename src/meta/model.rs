@@ -175,6 +175,19 @@ pub struct ObjectVersion {
     /// Minimum storage durations count from here.
     #[serde(default)]
     pub class_since_ms: Option<i64>,
+    /// Server-side encryption of the stored bytes; None = stored as sent.
+    #[serde(default)]
+    pub encryption: Option<Encryption>,
+}
+
+/// How a version's bytes are encrypted (`crypto::package`: AES-256-GCM packages bound to bucket,
+/// key, this version's uid and stream 0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Encryption {
+    /// `x-amz-server-side-encryption` as AWS reports it: `AES256` (SSE-S3).
+    pub algorithm: String,
+    /// The version's data key, sealed under the server's SSE-S3 key (`store::encryption`).
+    pub sealed_key: Vec<u8>,
 }
 
 /// Where an INTELLIGENT_TIERING version is, and since when it has not been read. Reads are

@@ -359,7 +359,10 @@ impl From<StoreError> for S3Error {
                 tracing::warn!(%detail, "write refused: not enough drives up");
                 S3Error::new("ServiceUnavailable", "Please reduce your request rate.")
             }
-            other @ (StoreError::Meta(_) | StoreError::Chunk(_) | StoreError::Internal(_)) => S3Error::internal(other),
+            other @ (StoreError::Meta(_)
+            | StoreError::Chunk(_)
+            | StoreError::Crypto(_)
+            | StoreError::Internal(_)) => S3Error::internal(other),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod bucket;
 pub mod bucket_config;
 pub mod config_cache;
 pub mod due;
+pub mod encryption;
 pub mod gc;
 mod group_commit;
 mod hashing;
@@ -124,6 +125,9 @@ pub enum StoreError {
     Meta(#[from] MetaError),
     #[error("chunk store: {0}")]
     Chunk(ChunkError),
+    /// Encrypted bytes that do not decrypt: damage, or a bug. Never served.
+    #[error("encryption: {0}")]
+    Crypto(#[from] crate::crypto::package::CryptoError),
     #[error("{0}")]
     Internal(String),
 }
@@ -150,6 +154,9 @@ pub struct Store {
     gc_wakeup: Arc<tokio::sync::Notify>,
     group_commit: group_commit::GroupCommit,
     access_log: access::AccessLog,
+    /// Seals objects' data keys (derived from the master key); None in stores that never
+    /// encrypt (benchmarks).
+    sealing_key: Option<encryption::SealingKey>,
 }
 
 impl Store {
@@ -170,7 +177,14 @@ impl Store {
             readers: ActiveReaders::default(),
             gc_wakeup: Arc::new(tokio::sync::Notify::new()),
             access_log: access::AccessLog::default(),
+            sealing_key: None,
         }
+    }
+
+    /// Encrypts objects (when asked to) under keys derived from `master`.
+    pub fn with_master_key(mut self, master: &crate::crypto::master_key::MasterKey) -> Self {
+        self.sealing_key = Some(encryption::SealingKey::from_master(master));
+        self
     }
 
     /// Counts lifecycle days (rules, minimum durations, restores) in `seconds` instead of 86,400.

@@ -122,7 +122,7 @@ impl Store {
             expected: expected_checksum,
         };
         let written = self
-            .write_body(&class.layout, body, false, MAX_PUT_SIZE, &spec)
+            .write_body(&class.layout, body, false, MAX_PUT_SIZE, &spec, None)
             .await?;
         let Stored::Blob(blob) = &written.stored else {
             return Err(StoreError::Internal("part stored inline".into()));
@@ -266,6 +266,7 @@ impl Store {
             restore: None,
             tiering: None,
             class_since_ms: None,
+            encryption: None,
         };
         let upload_key = keys::upload(bucket, key, upload_id);
         let version = self.commit_version(bucket, key, version, None, |tx, current| {

@@ -6,11 +6,13 @@ use std::pin::Pin;
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt, stream};
 
+use super::encryption::SseRequest;
 use super::hashing::BodyHasher;
 use super::versions::{KeyVersions, VersionSelector};
 use super::{BodyStream, Store, StoreError, now_ms, random_hex};
 use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 use crate::chunk::{BlobRef, BlobWriter, Layout};
+use crate::crypto::package::{self, Decryptor, Encryptor};
 use crate::meta::model::{BucketRecord, ObjectAttributes, ObjectData, ObjectVersion};
 use crate::meta::{Tree, TxnView};
 
@@ -24,6 +26,8 @@ pub struct PutInput {
     pub content_md5: Option<[u8; 16]>,
     pub checksum: ChecksumSpec,
     pub condition: WriteCondition,
+    /// Server-side encryption to apply; None = store the bytes as sent.
+    pub encryption: Option<SseRequest>,
 }
 
 /// Which checksum to compute over a body, and the value the client declared in a header (if it
@@ -66,6 +70,49 @@ impl WriteCondition {
     }
 }
 
+/// Where `write_body` puts the bytes it stores: memory up to the inline limit, then a blob.
+struct Sink<'s> {
+    store: &'s Store,
+    layout: &'s Layout,
+    inline_limit: usize,
+    pending: BytesMut,
+    writer: Option<BlobWriter>,
+}
+
+impl Sink<'_> {
+    async fn write(&mut self, bytes: Bytes) -> Result<(), StoreError> {
+        match self.writer.as_mut() {
+            Some(writer) => writer.write(bytes).await?,
+            None if self.pending.len() + bytes.len() <= self.inline_limit => {
+                self.pending.extend_from_slice(&bytes)
+            }
+            None => {
+                let mut writer = self.store.chunk.writer(self.layout)?;
+                if !self.pending.is_empty() {
+                    writer.write(self.pending.split().freeze()).await?;
+                }
+                writer.write(bytes).await?;
+                self.writer = Some(writer);
+            }
+        }
+        Ok(())
+    }
+
+    async fn finish(self, inline_allowed: bool) -> Result<Stored, StoreError> {
+        Ok(match self.writer {
+            Some(writer) => Stored::Blob(writer.finish().await?),
+            None if inline_allowed => Stored::Inline(self.pending.freeze()),
+            None => {
+                let mut writer = self.store.chunk.writer(self.layout)?;
+                if !self.pending.is_empty() {
+                    writer.write(self.pending.freeze()).await?;
+                }
+                Stored::Blob(writer.finish().await?)
+            }
+        })
+    }
+}
+
 /// A body that has been consumed and made durable, not yet visible.
 pub(super) struct WrittenData {
     pub size: u64,
@@ -83,7 +130,8 @@ pub type ObjectStream = Pin<Box<dyn Stream<Item = Result<Bytes, StoreError>> + S
 
 impl Store {
     /// Consume `body`: small bodies stay in memory for an inline commit, larger ones stream into
-    /// a blob. On any error the writer guard removes its temp files.
+    /// a blob. With an `encryptor`, what is stored is its packages (the hashes and the size are
+    /// the plaintext's). On any error the writer guard removes its temp files.
     pub(super) async fn write_body(
         &self,
         layout: &Layout,
@@ -91,16 +139,23 @@ impl Store {
         inline_allowed: bool,
         max_size: u64,
         checksum: &ChecksumSpec,
+        mut encryptor: Option<Encryptor>,
     ) -> Result<WrittenData, StoreError> {
         let mut hasher = BodyHasher::new(checksum.algorithm);
         let mut size: u64 = 0;
-        let mut pending = BytesMut::new();
-        let mut writer: Option<BlobWriter> = None;
         let inline_limit = if inline_allowed {
             self.inline_threshold
         } else {
             0
         };
+        let mut sink = Sink {
+            store: self,
+            layout,
+            inline_limit,
+            pending: BytesMut::new(),
+            writer: None,
+        };
+        let mut packages = Vec::new();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(StoreError::Body)?;
             if chunk.is_empty() {
@@ -111,32 +166,20 @@ impl Store {
                 return Err(StoreError::EntityTooLarge);
             }
             hasher.update(&chunk).await?;
-            match writer.as_mut() {
-                Some(writer) => writer.write(chunk).await?,
-                None if pending.len() + chunk.len() <= inline_limit => {
-                    pending.extend_from_slice(&chunk)
-                }
-                None => {
-                    let mut new_writer = self.chunk.writer(layout)?;
-                    if !pending.is_empty() {
-                        new_writer.write(pending.split().freeze()).await?;
+            match encryptor.as_mut() {
+                None => sink.write(chunk).await?,
+                Some(encryptor) => {
+                    encryptor.push(&chunk, &mut packages)?;
+                    for package in packages.drain(..) {
+                        sink.write(package).await?;
                     }
-                    new_writer.write(chunk).await?;
-                    writer = Some(new_writer);
                 }
             }
         }
-        let stored = match writer {
-            Some(writer) => Stored::Blob(writer.finish().await?),
-            None if inline_allowed => Stored::Inline(pending.freeze()),
-            None => {
-                let mut new_writer = self.chunk.writer(layout)?;
-                if !pending.is_empty() {
-                    new_writer.write(pending.freeze()).await?;
-                }
-                Stored::Blob(new_writer.finish().await?)
-            }
-        };
+        if let Some(last) = encryptor.map(Encryptor::finish).transpose()?.flatten() {
+            sink.write(last).await?;
+        }
+        let stored = sink.finish(inline_allowed).await?;
         let (md5, computed) = match hasher.finish().await {
             Ok(digests) => digests,
             Err(err) => {
@@ -174,8 +217,29 @@ impl Store {
         // Fail fast before reading the body; the commit checks again inside its transaction.
         self.bucket(&input.bucket)?;
         let class = self.class(&input.attrs.storage_class)?;
+        // The uid is fixed before the body is read: encrypted packages are bound to it.
+        let uid = random_hex(16);
+        let (encryptor, encryption) = match input.encryption {
+            None => (None, None),
+            Some(request) => {
+                let (data_key, encryption) =
+                    self.new_data_key(request, &input.bucket, &input.key, &uid)?;
+                let binding = super::encryption::binding(&input.bucket, &input.key, &uid);
+                (
+                    Some(Encryptor::unbounded(&data_key, binding, 0)),
+                    Some(encryption),
+                )
+            }
+        };
         let written = self
-            .write_body(&class.layout, body, true, MAX_PUT_SIZE, &input.checksum)
+            .write_body(
+                &class.layout,
+                body,
+                true,
+                MAX_PUT_SIZE,
+                &input.checksum,
+                encryptor,
+            )
             .await?;
         if input.content_md5.is_some_and(|md5| md5 != written.md5) {
             self.discard(&written.stored).await;
@@ -186,7 +250,7 @@ impl Store {
             Stored::Blob(blob) => (ObjectData::Blob(blob.clone()), None),
         };
         let version = ObjectVersion {
-            uid: random_hex(16),
+            uid,
             version_id: None,
             delete_marker: false,
             last_modified_ms: now_ms(),
@@ -200,6 +264,7 @@ impl Store {
             restore: None,
             tiering: None,
             class_since_ms: None,
+            encryption,
         };
         let condition = &input.condition;
         match self.commit_version(
@@ -256,14 +321,38 @@ impl Store {
         })
     }
 
-    /// Stream bytes `range` of a version. The blobs stay protected from the GC until the
-    /// returned stream is dropped.
+    /// Stream bytes `range` of a version of bucket/key (decrypted when it is encrypted). The
+    /// blobs stay protected from the GC until the returned stream is dropped.
     pub fn read_object(
         &self,
+        bucket: &str,
+        key: &str,
         version: &ObjectVersion,
         range: Range<u64>,
     ) -> Result<ObjectStream, StoreError> {
-        match self.readable_data(version)? {
+        let data = self.readable_data(version)?;
+        let Some(encryption) = &version.encryption else {
+            return self.read_data(version, data, range);
+        };
+        let data_key = self.data_key(bucket, key, version, encryption)?;
+        let span = package::ciphertext_span(range, version.size);
+        if span.take == 0 {
+            return Ok(Box::pin(stream::empty()));
+        }
+        let cipher = self.read_data(version, data, span.cipher.clone())?;
+        let binding = super::encryption::binding(bucket, key, &version.uid);
+        let decryptor = Decryptor::new(&data_key, binding, 0, version.size, &span);
+        Ok(Box::pin(package::decrypt_stream(cipher, decryptor)))
+    }
+
+    /// Stream bytes `range` of what `data` stores (ciphertext for an encrypted version).
+    fn read_data(
+        &self,
+        version: &ObjectVersion,
+        data: &ObjectData,
+        range: Range<u64>,
+    ) -> Result<ObjectStream, StoreError> {
+        match data {
             ObjectData::Inline => {
                 let bytes = self
                     .meta

@@ -557,6 +557,7 @@ fn delete_marker(owner: &str) -> ObjectVersion {
         restore: None,
         tiering: None,
         class_since_ms: None,
+        encryption: None,
     }
 }
 

@@ -16,6 +16,7 @@ pub(crate) mod object;
 mod ownership;
 mod post_object;
 mod restore;
+mod sse;
 mod tagging;
 mod versioning;
 mod website;

@@ -8,6 +8,7 @@ use futures_util::TryStreamExt;
 use http::StatusCode;
 
 use super::checksums::{checksum_spec, set_checksum_headers};
+use super::sse;
 use super::versioning::{selector, set_current_version_headers};
 use super::{empty_response, http_date, quoted, set_header, xml_response};
 use crate::classes::DEFAULT_CLASS;
@@ -206,10 +207,12 @@ pub async fn put_object(
         content_md5: content_md5(request)?,
         checksum: checksum_spec(request, None)?,
         condition: write_condition(request)?,
+        encryption: sse::requested_by(request)?,
     };
     let version = app.store.put_object(input, body).await?;
     let mut response = empty_response(StatusCode::OK);
     set_header(&mut response, "etag", &quoted(&version.etag));
+    sse::set_headers(&mut response, &version);
     set_current_version_headers(app, request, &mut response, &version)?;
     if let Some(checksum) = &version.checksum {
         set_checksum_headers(&mut response, checksum, version.checksum_type);
@@ -340,12 +343,11 @@ fn respond(
     let body = if head || span.is_empty() {
         Body::empty()
     } else {
-        let stream = app.store.read_object(version, span.clone())?;
+        let (bucket, key) = (request.bucket()?, request.key()?);
+        let stream = app.store.read_object(bucket, key, version, span.clone())?;
         // A read of its bytes keeps an INTELLIGENT_TIERING object in (or brings it back to)
         // Frequent Access; HEAD is not an access.
-        if let (Ok(bucket), Ok(key)) = (request.bucket(), request.key()) {
-            app.store.note_access(bucket, key, version);
-        }
+        app.store.note_access(bucket, key, version);
         Body::from_stream(stream.map_err(|err| {
             tracing::error!(%err, "object read failed mid-stream; aborting the response");
             std::io::Error::other(err.to_string())
@@ -464,6 +466,7 @@ fn object_headers(response: &mut Response, version: &ObjectVersion) {
             &version.attrs.storage_class,
         );
     }
+    sse::set_headers(response, version);
     if let Some(status) = version.access_tier().archive_status() {
         set_header(response, "x-amz-archive-status", status);
     }

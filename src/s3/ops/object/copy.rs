@@ -15,6 +15,7 @@ use crate::http::AppState;
 use crate::meta::model::ObjectVersion;
 use crate::s3::error::{S3Error, S3Result, archived};
 use crate::s3::ops::checksums::write_checksum_xml;
+use crate::s3::ops::sse;
 use crate::s3::ops::tagging::header_tags;
 use crate::s3::ops::versioning::set_current_version_headers;
 use crate::s3::ops::{iso8601, quoted, set_header, xml_response};
@@ -173,7 +174,13 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
         && storage_class != version.attrs.storage_class;
     // The redirect location is never copied, so naming one always sets something new.
     let sets_redirect = request.header("x-amz-website-redirect-location").is_some();
-    if same_object && metadata_directive == Directive::Copy && !class_changes && !sets_redirect {
+    let sets_encryption = request.header(sse::SSE_HEADER).is_some();
+    if same_object
+        && metadata_directive == Directive::Copy
+        && !class_changes
+        && !sets_redirect
+        && !sets_encryption
+    {
         return Err(S3Error::invalid_request(
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
         ));
@@ -195,10 +202,11 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
         content_md5: None,
         checksum: copy_checksum(request, &version)?,
         condition: write_condition(request)?,
+        encryption: sse::requested_by(request)?,
     };
     let mut body = app
         .store
-        .read_object(&version, 0..version.size)?
+        .read_object(&source.bucket, &source.key, &version, 0..version.size)?
         .map_err(S3Error::from);
     app.store.note_access(&source.bucket, &source.key, &version);
     let copied = app.store.put_object(input, &mut body).await?;
@@ -212,6 +220,7 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
     }
     out.close("CopyObjectResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
+    sse::set_headers(&mut response, &copied);
     set_current_version_headers(app, request, &mut response, &copied)?;
     set_source_version(&mut response, &version, source.version);
     Ok(response)
@@ -247,7 +256,7 @@ pub async fn upload_part_copy(app: &AppState, request: &S3Request) -> S3Result<R
     too_large(span.end - span.start)?;
     let mut body = app
         .store
-        .read_object(&version, span)?
+        .read_object(&source.bucket, &source.key, &version, span)?
         .map_err(S3Error::from);
     app.store.note_access(&source.bucket, &source.key, &version);
     let input = PartInput {

@@ -1,0 +1,294 @@
+//! Server-side encryption with SSE-S3 against the real binary: objects written with
+//! `x-amz-server-side-encryption: AES256` read back byte-identical (whole, ranged across the
+//! 64 KiB packages, copied in and out of encryption, after a restart), say so in their headers,
+//! and never reach the data directory in clear — a marker string in them is found nowhere
+//! under it, while the same search finds the marker of an unencrypted control object. The modes
+//! not built yet (SSE-KMS, SSE-C, encrypted multipart) are refused with 501, not stored in clear.
+
+mod common;
+
+use std::path::Path;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
+use common::{TestServer, assert_raw_error, signed_exchange};
+
+const BUCKET: &str = "vault";
+const SECRET_MARKER: &[u8] = b"SSE-SECRET-MARKER-5b1e9c";
+const PLAIN_MARKER: &[u8] = b"SSE-PLAIN-MARKER-04d7aa";
+const PLAIN_INLINE_MARKER: &[u8] = b"SSE-PLAIN-INLINE-MARKER-9c2f";
+
+/// `len` bytes of varied data with `marker` written every 1,000 bytes.
+fn marked(len: usize, marker: &[u8]) -> Vec<u8> {
+    let mut data = common::pattern(len, 5);
+    for at in (0..len.saturating_sub(marker.len())).step_by(1000) {
+        data[at..at + marker.len()].copy_from_slice(marker);
+    }
+    data
+}
+
+/// Whether any file under `dir` contains `needle`.
+fn tree_contains(dir: &Path, needle: &[u8]) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            tree_contains(&path, needle)
+        } else {
+            std::fs::read(&path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+        }
+    })
+}
+
+async fn put_encrypted(s3: &aws_sdk_s3::Client, key: &str, data: &[u8]) -> String {
+    let out = s3
+        .put_object()
+        .bucket(BUCKET)
+        .key(key)
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .body(ByteStream::from(data.to_vec()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
+    assert_eq!(
+        out.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    out.e_tag().unwrap_or_default().to_string()
+}
+
+async fn get_range(s3: &aws_sdk_s3::Client, key: &str, range: &str) -> Vec<u8> {
+    let out = s3
+        .get_object()
+        .bucket(BUCKET)
+        .key(key)
+        .range(range)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("get {key} {range}: {e:?}"));
+    assert_eq!(
+        out.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    out.body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn sse_s3_objects_round_trip_and_never_reach_the_disk_in_clear() {
+    let mut server = TestServer::start();
+    let s3 = server.client();
+    common::create_bucket(&s3, BUCKET).await;
+    // A blob (above the 128 KiB inline threshold) and an inline object, both encrypted; the
+    // controls are the same sizes in clear.
+    let big = marked(300_000, SECRET_MARKER);
+    let small = marked(2_000, SECRET_MARKER);
+    let etag = put_encrypted(&s3, "big", &big).await;
+    // SSE-S3 keeps the MD5 of the plaintext as the ETag.
+    let md5 = hex::encode(<md5::Md5 as md5::Digest>::digest(&big));
+    assert_eq!(etag, format!("\"{md5}\""));
+    put_encrypted(&s3, "small", &small).await;
+    common::put(&s3, BUCKET, "plain-big", marked(300_000, PLAIN_MARKER)).await;
+    common::put(
+        &s3,
+        BUCKET,
+        "plain-small",
+        marked(2_000, PLAIN_INLINE_MARKER),
+    )
+    .await;
+
+    assert_eq!(common::get(&s3, BUCKET, "big").await, big);
+    assert_eq!(common::get(&s3, BUCKET, "small").await, small);
+    let head = s3
+        .head_object()
+        .bucket(BUCKET)
+        .key("big")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(
+        head.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    assert_eq!(head.content_length(), Some(300_000));
+    let plain_head = s3
+        .head_object()
+        .bucket(BUCKET)
+        .key("plain-big")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(plain_head.server_side_encryption(), None);
+
+    // Ranges: the first byte, the last byte, within one package, across three package edges.
+    let package = 64 * 1024;
+    for (first, last) in [
+        (0, 0),
+        (299_999, 299_999),
+        (70_000, 70_010),
+        (package - 6, 3 * package + 10),
+    ] {
+        let got = get_range(&s3, "big", &format!("bytes={first}-{last}")).await;
+        assert_eq!(got, big[first..=last], "bytes {first}-{last}");
+    }
+    assert_eq!(get_range(&s3, "small", "bytes=-10").await, small[1990..]);
+
+    // On disk: shards and metadata (inline bytes live there). The search does find the
+    // unencrypted controls' marker, so not finding the other one means something.
+    let data = server.data_dir();
+    assert!(
+        tree_contains(&data, PLAIN_MARKER),
+        "the search sees the data"
+    );
+    assert!(
+        !tree_contains(&data, SECRET_MARKER),
+        "encrypted bytes reached the disk in clear"
+    );
+
+    // The keys are derived from the master key, which outlives the process.
+    server.restart();
+    let s3 = server.client();
+    assert_eq!(common::get(&s3, BUCKET, "big").await, big);
+    assert_eq!(common::get(&s3, BUCKET, "small").await, small);
+}
+
+#[tokio::test]
+async fn copies_move_objects_in_and_out_of_encryption() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    common::create_bucket(&s3, BUCKET).await;
+    let data = marked(200_000, SECRET_MARKER);
+    common::put(&s3, BUCKET, "plain", data.clone()).await;
+    let copied = s3
+        .copy_object()
+        .bucket(BUCKET)
+        .key("sealed")
+        .copy_source(format!("{BUCKET}/plain"))
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .send()
+        .await
+        .expect("copy into encryption");
+    assert_eq!(
+        copied.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    assert_eq!(get_range(&s3, "sealed", "bytes=0-199999").await, data);
+    // Out again: a copy without the header is stored as sent.
+    s3.copy_object()
+        .bucket(BUCKET)
+        .key("open")
+        .copy_source(format!("{BUCKET}/sealed"))
+        .send()
+        .await
+        .expect("copy out of encryption");
+    let open = s3
+        .get_object()
+        .bucket(BUCKET)
+        .key("open")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(open.server_side_encryption(), None);
+    assert_eq!(
+        open.body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes()
+            .to_vec(),
+        data
+    );
+    // Encrypting an object in place is a legal self-copy.
+    s3.copy_object()
+        .bucket(BUCKET)
+        .key("plain")
+        .copy_source(format!("{BUCKET}/plain"))
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .send()
+        .await
+        .expect("encrypt in place");
+    assert_eq!(get_range(&s3, "plain", "bytes=0-199999").await, data);
+
+    // UploadPartCopy reads an encrypted source decrypted.
+    let create = s3.create_multipart_upload().bucket(BUCKET).key("assembled");
+    let upload = create.send().await.expect("create");
+    let upload_id = upload.upload_id().expect("upload id");
+    let part = s3
+        .upload_part_copy()
+        .bucket(BUCKET)
+        .key("assembled")
+        .upload_id(upload_id)
+        .part_number(1)
+        .copy_source(format!("{BUCKET}/sealed"))
+        .copy_source_range("bytes=1000-99999")
+        .send()
+        .await
+        .expect("upload part copy");
+    let etag = part
+        .copy_part_result()
+        .and_then(|r| r.e_tag())
+        .expect("etag");
+    s3.complete_multipart_upload()
+        .bucket(BUCKET)
+        .key("assembled")
+        .upload_id(upload_id)
+        .multipart_upload(
+            aws_sdk_s3::types::CompletedMultipartUpload::builder()
+                .parts(
+                    aws_sdk_s3::types::CompletedPart::builder()
+                        .part_number(1)
+                        .e_tag(etag)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete");
+    assert_eq!(
+        common::get(&s3, BUCKET, "assembled").await,
+        data[1000..100_000]
+    );
+}
+
+#[tokio::test]
+async fn unknown_and_unbuilt_encryption_modes_are_refused() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    common::create_bucket(&s3, BUCKET).await;
+    let put = |headers: &[(&str, &str)]| {
+        signed_exchange(&server, "PUT", &format!("/{BUCKET}/x"), headers, b"data")
+    };
+    assert_raw_error(
+        &put(&[("x-amz-server-side-encryption", "AES128")]),
+        400,
+        "InvalidArgument",
+    );
+    assert_raw_error(
+        &put(&[("x-amz-server-side-encryption", "aws:kms")]),
+        501,
+        "NotImplemented",
+    );
+    assert_raw_error(
+        &put(&[("x-amz-server-side-encryption-customer-algorithm", "AES256")]),
+        501,
+        "NotImplemented",
+    );
+    let create = signed_exchange(
+        &server,
+        "POST",
+        &format!("/{BUCKET}/x?uploads"),
+        &[("x-amz-server-side-encryption", "AES256")],
+        b"",
+    );
+    assert_raw_error(&create, 501, "NotImplemented");
+    // Nothing was stored by the refused writes.
+    let head = signed_exchange(&server, "HEAD", &format!("/{BUCKET}/x"), &[], b"");
+    assert_eq!(head.status, 404);
+}
