@@ -292,3 +292,49 @@ async fn unknown_and_unbuilt_encryption_modes_are_refused() {
     let head = signed_exchange(&server, "HEAD", &format!("/{BUCKET}/x"), &[], b"");
     assert_eq!(head.status, 404);
 }
+
+/// Header and per-block hash of the shard file format (src/chunk/shard.rs).
+const SHARD_HEADER_LEN: usize = 96;
+const BLOCK_HASH_LEN: usize = 32;
+
+#[tokio::test]
+async fn tampered_ciphertext_fails_the_read_and_never_returns_wrong_bytes() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    common::create_bucket(&s3, BUCKET).await;
+    let data = marked(300_000, SECRET_MARKER);
+    put_encrypted(&s3, "victim", &data).await;
+    // One stripe (under 4 MiB of data): shard 0 is the first quarter of the ciphertext. Flip a
+    // byte of it and write the block's blake3 again, so that the chunk store serves the block
+    // as sound and only AES-GCM can notice.
+    let shard = common::shard_files(&server.data_dir())
+        .into_iter()
+        .find(|path| path.extension().is_some_and(|e| e == "0"))
+        .expect("a data shard");
+    let mut bytes = std::fs::read(&shard).expect("read shard");
+    let block_end = bytes.len() - BLOCK_HASH_LEN;
+    bytes[SHARD_HEADER_LEN + 10] ^= 0x40;
+    let hash = blake3::hash(&bytes[SHARD_HEADER_LEN..block_end]);
+    bytes[block_end..].copy_from_slice(hash.as_bytes());
+    std::fs::write(&shard, &bytes).expect("write shard");
+
+    let outcome = match s3.get_object().bucket(BUCKET).key("victim").send().await {
+        Err(err) => Err(format!("{err:?}")),
+        Ok(out) => out
+            .body
+            .collect()
+            .await
+            .map(|body| body.into_bytes().to_vec())
+            .map_err(|err| format!("{err:?}")),
+    };
+    if let Ok(body) = outcome {
+        let what = if body == data { "original" } else { "altered" };
+        panic!(
+            "a tampered object was served ({} bytes, {what})",
+            body.len()
+        );
+    }
+    // Untouched packages still read: a range past the first shard's bytes.
+    let tail = get_range(&s3, "victim", "bytes=200000-299999").await;
+    assert_eq!(tail, data[200_000..]);
+}
