@@ -204,6 +204,7 @@ async fn run(args: Args, op: Op) -> Result<u64, String> {
         &args.region,
         args.payload,
     )?;
+    let s3 = if args.sse { s3.with_sse() } else { s3 };
     workloads::ensure_bucket(&s3, &args.bucket).await?;
     let prefix = run_prefix(op);
     let limit = (Some(args.duration), args.ops);

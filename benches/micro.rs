@@ -735,10 +735,54 @@ fn authorization(c: &mut Criterion) {
     group.finish();
 }
 
+// --- encryption -----------------------------------------------------------------------------
+// One SSE package (64 KiB) sealed with AES-256-GCM by the two implementations in the tree: the
+// `aes-gcm` crate (RustCrypto, what crypto::package uses) and ring (rustls's provider).
+
+fn encryption(c: &mut Criterion) {
+    use aes_gcm::aead::{AeadInPlace, KeyInit};
+    let package = random_bytes(64 * 1024, 7);
+    let key = [9u8; 32];
+    let nonce = [3u8; 12];
+    let mut group = c.benchmark_group("aes256gcm");
+    configure(&mut group);
+    group.throughput(Throughput::Bytes(package.len() as u64));
+    let rustcrypto = aes_gcm::Aes256Gcm::new((&key).into());
+    let mut buf = package.clone();
+    group.bench_function("aes-gcm/seal_64KiB", |b| {
+        b.iter(|| {
+            buf.copy_from_slice(&package);
+            rustcrypto
+                .encrypt_in_place_detached((&nonce).into(), b"aad", black_box(&mut buf))
+                .expect("seal")
+        })
+    });
+    let ring_key = ring::aead::LessSafeKey::new(
+        ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, &key).expect("key"),
+    );
+    group.bench_function("ring/seal_64KiB", |b| {
+        b.iter(|| {
+            buf.copy_from_slice(&package);
+            ring_key
+                .seal_in_place_separate_tag(
+                    ring::aead::Nonce::assume_unique_for_key(nonce),
+                    ring::aead::Aad::from(b"aad"),
+                    black_box(&mut buf),
+                )
+                .expect("seal")
+        })
+    });
+    group.bench_function("copy_only_64KiB", |b| {
+        b.iter(|| buf.copy_from_slice(black_box(&package)))
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     reed_solomon,
     hashing,
+    encryption,
     sigv4,
     list_xml,
     metadata,

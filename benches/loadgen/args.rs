@@ -98,6 +98,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "unsigned")]
     pub payload: Payload,
 
+    /// Ask for SSE-S3 on every PUT (`x-amz-server-side-encryption: AES256`); objects the
+    /// run reads are the ones it wrote, so GETs decrypt.
+    #[arg(long)]
+    pub sse: bool,
+
     /// Print one JSON object on stdout (the human-readable report goes to stderr).
     #[arg(long)]
     pub json: bool,

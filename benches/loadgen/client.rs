@@ -88,7 +88,12 @@ pub struct S3 {
     identity: Arc<Identity>,
     region: Arc<str>,
     payload: Payload,
+    /// Ask for SSE-S3 on every request with a body (`--sse`).
+    sse: bool,
 }
+
+/// The header (signed, as S3 wants every `x-amz-*` header) that asks for SSE-S3.
+const SSE_HEADER: (&str, &str) = ("x-amz-server-side-encryption", "AES256");
 
 impl S3 {
     pub fn new(
@@ -127,7 +132,14 @@ impl S3 {
             identity: Arc::new(identity),
             region: Arc::from(region),
             payload,
+            sse: false,
         })
+    }
+
+    /// Every PUT asks for SSE-S3.
+    pub fn with_sse(mut self) -> S3 {
+        self.sse = true;
+        self
     }
 
     pub fn payload(&self) -> Payload {
@@ -140,6 +152,7 @@ impl S3 {
         method: &Method,
         url: &str,
         payload_hash: &str,
+        extra: &[(&str, &str)],
     ) -> Result<Vec<(&'static str, String)>, OpError> {
         let mut settings = SigningSettings::default();
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
@@ -163,7 +176,7 @@ impl S3 {
         let signable = SignableRequest::new(
             method.as_str(),
             url,
-            std::iter::once(("host", &*self.host)),
+            std::iter::once(("host", &*self.host)).chain(extra.iter().copied()),
             body,
         )
         .map_err(|e| OpError::Transport(format!("signable request: {e}")))?;
@@ -212,12 +225,20 @@ impl S3 {
             (Payload::Sha256, None) => EMPTY_SHA256,
             (Payload::Sha256, Some(body)) => body.sha256.as_deref().unwrap_or(EMPTY_SHA256),
         };
-        let signed = self.sign(&method, &url, payload_hash)?;
+        let extra: &[(&str, &str)] = if self.sse && body.is_some() {
+            &[SSE_HEADER]
+        } else {
+            &[]
+        };
+        let signed = self.sign(&method, &url, payload_hash, extra)?;
         let is_head = method == Method::HEAD;
         let mut builder = Request::builder()
             .method(method)
             .uri(&url)
             .header("host", &*self.host);
+        for (name, value) in extra {
+            builder = builder.header(*name, *value);
+        }
         for (name, value) in signed {
             builder = builder.header(name, value);
         }

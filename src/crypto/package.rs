@@ -25,8 +25,7 @@
 use std::ops::Range;
 use std::sync::atomic::{Ordering, compiler_fence};
 
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, Tag, UnboundKey};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _, stream};
 use rand::RngCore as _;
@@ -78,8 +77,14 @@ impl DataKey {
         &self.0
     }
 
-    fn cipher(&self) -> Aes256Gcm {
-        Aes256Gcm::new((&self.0).into())
+    /// ring's AES-256-GCM: five times the `aes-gcm` crate's speed on this machine (5.8 vs
+    /// 1.1 GiB/s per 64 KiB package, `cargo bench --bench micro -- aes256gcm`), and already in
+    /// the tree through rustls.
+    fn cipher(&self) -> LessSafeKey {
+        LessSafeKey::new(
+            UnboundKey::new(&AES_256_GCM, &self.0)
+                .unwrap_or_else(|_| unreachable!("a 32-byte key is an AES-256 key")),
+        )
     }
 }
 
@@ -200,7 +205,7 @@ pub fn ciphertext_span(plain: Range<u64>, plain_len: u64) -> CipherSpan {
 
 /// Encrypts one stream of `plain_len` plaintext bytes, pushed in chunks of any size.
 pub struct Encryptor {
-    cipher: Aes256Gcm,
+    cipher: LessSafeKey,
     aad: PackageAad,
     stream: u32,
     /// The declared plaintext length; None when the stream's end decides it (a full package is
@@ -304,9 +309,13 @@ impl Encryptor {
         let aad = self.aad.for_package(package, last);
         let tag = self
             .cipher
-            .encrypt_in_place_detached(Nonce::from_slice(&nonce), aad, &mut self.buf)
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut self.buf,
+            )
             .map_err(|_| CryptoError::Seal { package })?;
-        self.buf.extend_from_slice(&tag);
+        self.buf.extend_from_slice(tag.as_ref());
         self.index += 1;
         let next = if last {
             Vec::new()
@@ -320,7 +329,7 @@ impl Encryptor {
 /// Decrypts the ciphertext of a [`CipherSpan`], pushed in chunks of any size, into the span's
 /// plaintext.
 pub struct Decryptor {
-    cipher: Aes256Gcm,
+    cipher: LessSafeKey,
     aad: PackageAad,
     stream: u32,
     plain_len: u64,
@@ -412,10 +421,16 @@ impl Decryptor {
         let aad = self.aad.for_package(package, last);
         let plain_len = self.buf.len() - TAG_LEN;
         let (body, tag) = self.buf.split_at_mut(plain_len);
-        let tag = Tag::clone_from_slice(tag);
+        let tag = Tag::try_from(&*tag).map_err(|_| CryptoError::Authentication { package })?;
         if self
             .cipher
-            .decrypt_in_place_detached(Nonce::from_slice(&nonce), aad, body, &tag)
+            .open_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                tag,
+                body,
+                0..,
+            )
             .is_err()
         {
             self.failed = Some(package);
