@@ -3,7 +3,8 @@
 //! 64 KiB packages, copied in and out of encryption, after a restart), say so in their headers,
 //! and never reach the data directory in clear — a marker string in them is found nowhere
 //! under it, while the same search finds the marker of an unencrypted control object. The modes
-//! not built yet (SSE-KMS, SSE-C, encrypted multipart) are refused with 501, not stored in clear.
+//! not built yet (SSE-KMS, SSE-C) are refused with 501, not stored in clear. Multipart uploads
+//! encrypt each part under its own key, and read back whole, by part and by range.
 
 mod common;
 
@@ -284,7 +285,7 @@ async fn unknown_and_unbuilt_encryption_modes_are_refused() {
         &server,
         "POST",
         &format!("/{BUCKET}/x?uploads"),
-        &[("x-amz-server-side-encryption", "AES256")],
+        &[("x-amz-server-side-encryption", "aws:kms")],
         b"",
     );
     assert_raw_error(&create, 501, "NotImplemented");
@@ -337,4 +338,136 @@ async fn tampered_ciphertext_fails_the_read_and_never_returns_wrong_bytes() {
     // Untouched packages still read: a range past the first shard's bytes.
     let tail = get_range(&s3, "victim", "bytes=200000-299999").await;
     assert_eq!(tail, data[200_000..]);
+}
+
+#[tokio::test]
+async fn multipart_uploads_encrypt_every_part_and_read_back_whole_by_part_and_by_range() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    common::create_bucket(&s3, BUCKET).await;
+    let first = marked(5 * 1024 * 1024, SECRET_MARKER);
+    let second = marked(5 * 1024 * 1024 + 1_000, SECRET_MARKER);
+    let copied_source = marked(700_000, PLAIN_MARKER);
+    common::put(&s3, BUCKET, "source", copied_source.clone()).await;
+    let upload = s3
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("big")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(
+        upload.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    let upload_id = upload.upload_id().expect("upload id");
+    let upload_part = |number: i32, data: Vec<u8>| {
+        s3.upload_part()
+            .bucket(BUCKET)
+            .key("big")
+            .upload_id(upload_id)
+            .part_number(number)
+            .body(ByteStream::from(data))
+            .send()
+    };
+    // Part 1 is uploaded twice: the second upload replaces the first (under a key of its own).
+    upload_part(1, second.clone())
+        .await
+        .expect("part 1, first try");
+    let one = upload_part(1, first.clone()).await.expect("part 1");
+    assert_eq!(
+        one.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    let two = upload_part(2, second.clone()).await.expect("part 2");
+    let three = s3
+        .upload_part_copy()
+        .bucket(BUCKET)
+        .key("big")
+        .upload_id(upload_id)
+        .part_number(3)
+        .copy_source(format!("{BUCKET}/source"))
+        .send()
+        .await
+        .expect("part 3 copied");
+    let parts = [
+        (1, one.e_tag().expect("etag").to_string()),
+        (2, two.e_tag().expect("etag").to_string()),
+        (
+            3,
+            three
+                .copy_part_result()
+                .and_then(|r| r.e_tag())
+                .expect("etag")
+                .to_string(),
+        ),
+    ];
+    let done = s3
+        .complete_multipart_upload()
+        .bucket(BUCKET)
+        .key("big")
+        .upload_id(upload_id)
+        .multipart_upload(
+            aws_sdk_s3::types::CompletedMultipartUpload::builder()
+                .set_parts(Some(
+                    parts
+                        .iter()
+                        .map(|(number, etag)| {
+                            aws_sdk_s3::types::CompletedPart::builder()
+                                .part_number(*number)
+                                .e_tag(etag)
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete");
+    assert_eq!(
+        done.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+
+    let whole = [first.as_slice(), &second, &copied_source].concat();
+    assert_eq!(common::get(&s3, BUCKET, "big").await, whole);
+    // A range across the first part boundary and one across the second.
+    let edge = first.len();
+    for (from, to) in [
+        (edge - 100, edge + 99),
+        (edge + second.len() - 5, edge + second.len() + 70_000),
+    ] {
+        let got = get_range(&s3, "big", &format!("bytes={from}-{to}")).await;
+        assert_eq!(got, whole[from..=to], "bytes {from}-{to}");
+    }
+    let part_two = s3
+        .get_object()
+        .bucket(BUCKET)
+        .key("big")
+        .part_number(2)
+        .send()
+        .await
+        .expect("part 2");
+    assert_eq!(
+        part_two
+            .body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes()
+            .to_vec(),
+        second
+    );
+    // The source's marker is on disk in clear (it was stored so); the parts' never.
+    let data = server.data_dir();
+    assert!(
+        tree_contains(&data, PLAIN_MARKER),
+        "the search sees the data"
+    );
+    assert!(
+        !tree_contains(&data, SECRET_MARKER),
+        "encrypted parts reached the disk in clear"
+    );
 }

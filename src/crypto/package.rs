@@ -25,10 +25,10 @@
 use std::ops::Range;
 use std::sync::atomic::{Ordering, compiler_fence};
 
-use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, Tag, UnboundKey};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _, stream};
 use rand::RngCore as _;
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, Tag, UnboundKey};
 
 /// Plaintext bytes per package. 64 KiB keeps the tag overhead at 0.02% while a one-byte ranged
 /// read still decrypts at most two packages' worth of data.

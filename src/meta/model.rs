@@ -141,6 +141,9 @@ pub struct PartData {
     pub blob: BlobRef,
     #[serde(default)]
     pub checksum: Option<Checksum>,
+    /// An encrypted part's own data key, sealed (`store::encryption`); None in clear.
+    #[serde(default)]
+    pub sealed_key: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,12 +184,14 @@ pub struct ObjectVersion {
 }
 
 /// How a version's bytes are encrypted (`crypto::package`: AES-256-GCM packages bound to bucket,
-/// key, this version's uid and stream 0).
+/// key, this version's uid and a stream: 0 for a single PUT, the part number for each part of a
+/// multipart object, which has a data key of its own in its `PartData`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Encryption {
     /// `x-amz-server-side-encryption` as AWS reports it: `AES256` (SSE-S3).
     pub algorithm: String,
-    /// The version's data key, sealed under the server's SSE-S3 key (`store::encryption`).
+    /// The version's data key, sealed under the server's SSE-S3 key (`store::encryption`);
+    /// empty for a multipart object.
     pub sealed_key: Vec<u8>,
 }
 
@@ -281,6 +286,13 @@ pub struct UploadRecord {
     /// checksums of another algorithm and the object then has no object-level checksum.
     #[serde(default)]
     pub checksum_declared: bool,
+    /// `x-amz-server-side-encryption` the upload asked for: its parts are encrypted.
+    #[serde(default)]
+    pub encryption: Option<String>,
+    /// The uid the completed object will have, fixed at creation so that encrypted parts can be
+    /// bound to it; None for uploads in clear (the uid is drawn at completion).
+    #[serde(default)]
+    pub version_uid: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -292,4 +304,7 @@ pub struct PartRecord {
     pub blob: BlobRef,
     #[serde(default)]
     pub checksum: Option<Checksum>,
+    /// The part's data key, sealed, when the upload is encrypted.
+    #[serde(default)]
+    pub sealed_key: Option<Vec<u8>>,
 }

@@ -13,7 +13,7 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use super::{Store, StoreError};
 use crate::crypto::master_key::MasterKey;
 use crate::crypto::package::{Binding, DataKey};
-use crate::meta::model::{Encryption, ObjectVersion};
+use crate::meta::model::Encryption;
 
 /// `x-amz-server-side-encryption` for SSE-S3.
 pub const SSE_S3: &str = "AES256";
@@ -39,20 +39,22 @@ impl SealingKey {
     }
 }
 
-/// The version a data key belongs to, as associated data: length-prefixed so no two
-/// (bucket, key, uid) triples encode alike.
-fn key_context(bucket: &str, key: &str, uid: &str) -> Vec<u8> {
+/// The version (and stream: 0, or a part number) a data key belongs to, as associated data:
+/// length-prefixed so no two encode alike.
+fn key_context(bucket: &str, key: &str, uid: &str, stream: u32) -> Vec<u8> {
     let mut out = b"strata/sse-s3/data-key/v1".to_vec();
     for field in [bucket, key, uid] {
         out.extend_from_slice(&(field.len() as u64).to_be_bytes());
         out.extend_from_slice(field.as_bytes());
     }
+    out.extend_from_slice(&stream.to_be_bytes());
     out
 }
 
-/// The packages of a version are bound to its bucket, key and uid.
-pub fn binding(bucket: &str, key: &str, uid: &str) -> Binding {
-    Binding::new(bucket, key, uid.as_bytes(), 0)
+/// The packages of a version's stream (0, or a part number) are bound to its bucket, key and
+/// uid.
+pub fn binding(bucket: &str, key: &str, uid: &str, stream: u32) -> Binding {
+    Binding::new(bucket, key, uid.as_bytes(), stream)
 }
 
 impl Store {
@@ -62,18 +64,20 @@ impl Store {
             .ok_or_else(|| StoreError::Internal("server-side encryption needs a master key".into()))
     }
 
-    /// A new data key for the version `uid` of bucket/key, and the record that keeps it sealed.
+    /// A new data key for stream `stream` of the version `uid` of bucket/key, and the record
+    /// that keeps it sealed.
     pub(super) fn new_data_key(
         &self,
         request: SseRequest,
         bucket: &str,
         key: &str,
         uid: &str,
+        stream: u32,
     ) -> Result<(DataKey, Encryption), StoreError> {
         let SseRequest::S3 = request;
         let data_key = DataKey::generate();
         let nonce: [u8; NONCE_LEN] = rand::random();
-        let context = key_context(bucket, key, uid);
+        let context = key_context(bucket, key, uid, stream);
         let sealed = self
             .sealing_key()?
             .cipher
@@ -92,26 +96,25 @@ impl Store {
         Ok((data_key, encryption))
     }
 
-    /// The data key of an encrypted version of bucket/key.
+    /// The data key of stream `stream` of the encrypted version of bucket/key with `uid`.
     pub(super) fn data_key(
         &self,
         bucket: &str,
         key: &str,
-        version: &ObjectVersion,
-        encryption: &Encryption,
+        uid: &str,
+        stream: u32,
+        sealed: &[u8],
     ) -> Result<DataKey, StoreError> {
-        let sealed = &encryption.sealed_key;
         let unreadable = || {
             StoreError::Internal(format!(
-                "the data key of {bucket}/{key} (version {}) does not open",
-                version.uid
+                "the data key of {bucket}/{key} (version {uid}, stream {stream}) does not open"
             ))
         };
         if sealed.len() < NONCE_LEN {
             return Err(unreadable());
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        let context = key_context(bucket, key, &version.uid);
+        let context = key_context(bucket, key, uid, stream);
         let plain = self
             .sealing_key()?
             .cipher

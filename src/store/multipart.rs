@@ -4,11 +4,13 @@
 
 use md5::{Digest, Md5};
 
+use super::encryption::{SSE_S3, SseRequest};
 use super::object::{ChecksumSpec, MAX_PUT_SIZE, Stored, WriteCondition};
 use super::{BodyStream, Store, StoreError, gc::release_blob, now_ms, now_nanos, random_hex};
 use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType, combine_full_object};
+use crate::crypto::package::Encryptor;
 use crate::meta::model::{
-    ObjectAttributes, ObjectData, ObjectVersion, PartData, PartRecord, UploadRecord,
+    Encryption, ObjectAttributes, ObjectData, ObjectVersion, PartData, PartRecord, UploadRecord,
 };
 use crate::meta::{Tree, decode, keys};
 
@@ -41,6 +43,7 @@ impl Store {
         key: &str,
         attrs: ObjectAttributes,
         checksum: Option<(ChecksumAlgorithm, ChecksumType)>,
+        encryption: Option<SseRequest>,
     ) -> Result<UploadRecord, StoreError> {
         let (checksum_algorithm, checksum_type) =
             checksum.unwrap_or((ChecksumAlgorithm::Crc64Nvme, ChecksumType::FullObject));
@@ -55,6 +58,8 @@ impl Store {
             checksum_algorithm,
             checksum_type,
             checksum_declared: checksum.is_some(),
+            encryption: encryption.map(|SseRequest::S3| SSE_S3.to_string()),
+            version_uid: encryption.map(|_| random_hex(16)),
         };
         self.meta.transact(|tx| {
             let bucket_record = Store::writable_bucket(tx, bucket)?;
@@ -121,8 +126,22 @@ impl Store {
             algorithm,
             expected: expected_checksum,
         };
+        // An encrypted upload's parts each get a data key of their own: a part number may be
+        // uploaded again, and a key must never seal two plaintexts under one stream id.
+        let (encryptor, sealed_key) = match (&upload.encryption, &upload.version_uid) {
+            (Some(_), Some(uid)) => {
+                let (data_key, sealed) =
+                    self.new_data_key(SseRequest::S3, bucket, key, uid, part_number)?;
+                let binding = super::encryption::binding(bucket, key, uid, part_number);
+                (
+                    Some(Encryptor::unbounded(&data_key, binding, part_number)),
+                    Some(sealed.sealed_key),
+                )
+            }
+            _ => (None, None),
+        };
         let written = self
-            .write_body(&class.layout, body, false, MAX_PUT_SIZE, &spec, None)
+            .write_body(&class.layout, body, false, MAX_PUT_SIZE, &spec, encryptor)
             .await?;
         let Stored::Blob(blob) = &written.stored else {
             return Err(StoreError::Internal("part stored inline".into()));
@@ -138,6 +157,7 @@ impl Store {
             last_modified_ms: now_ms(),
             blob: blob.clone(),
             checksum: Some(written.checksum.clone()),
+            sealed_key,
         };
         let upload_key = keys::upload(bucket, key, upload_id);
         let part_key = keys::part(upload_id, part_number);
@@ -241,7 +261,7 @@ impl Store {
         let etag = format!("{}-{}", hex::encode(md5s.finalize()), chosen.len());
         let checksum = object_checksum(&upload, &chosen)?;
         let version = ObjectVersion {
-            uid: random_hex(16),
+            uid: upload.version_uid.clone().unwrap_or_else(|| random_hex(16)),
             version_id: None,
             delete_marker: false,
             last_modified_ms: now_ms(),
@@ -258,6 +278,7 @@ impl Store {
                         etag: p.etag.clone(),
                         blob: p.blob.clone(),
                         checksum: p.checksum.clone(),
+                        sealed_key: p.sealed_key.clone(),
                     })
                     .collect(),
             ),
@@ -266,7 +287,10 @@ impl Store {
             restore: None,
             tiering: None,
             class_since_ms: None,
-            encryption: None,
+            encryption: upload.encryption.clone().map(|algorithm| Encryption {
+                algorithm,
+                sealed_key: Vec::new(),
+            }),
         };
         let upload_key = keys::upload(bucket, key, upload_id);
         let version = self.commit_version(bucket, key, version, None, |tx, current| {

@@ -113,6 +113,14 @@ impl Sink<'_> {
     }
 }
 
+/// One encrypted stream of a version: the whole object (stream 0) or one part.
+struct EncryptedStream<'k> {
+    stream: u32,
+    /// Plaintext bytes.
+    size: u64,
+    sealed_key: &'k [u8],
+}
+
 /// A body that has been consumed and made durable, not yet visible.
 pub(super) struct WrittenData {
     pub size: u64,
@@ -223,8 +231,8 @@ impl Store {
             None => (None, None),
             Some(request) => {
                 let (data_key, encryption) =
-                    self.new_data_key(request, &input.bucket, &input.key, &uid)?;
-                let binding = super::encryption::binding(&input.bucket, &input.key, &uid);
+                    self.new_data_key(request, &input.bucket, &input.key, &uid, 0)?;
+                let binding = super::encryption::binding(&input.bucket, &input.key, &uid, 0);
                 (
                     Some(Encryptor::unbounded(&data_key, binding, 0)),
                     Some(encryption),
@@ -334,14 +342,70 @@ impl Store {
         let Some(encryption) = &version.encryption else {
             return self.read_data(version, data, range);
         };
-        let data_key = self.data_key(bucket, key, version, encryption)?;
-        let span = package::ciphertext_span(range, version.size);
+        let ObjectData::Parts(parts) = data else {
+            let whole = EncryptedStream {
+                stream: 0,
+                size: version.size,
+                sealed_key: &encryption.sealed_key,
+            };
+            return self.read_stream(bucket, key, version, data, whole, range);
+        };
+        // Each part is a stream of its own, under its own data key.
+        let mut pieces = Vec::new();
+        let mut offset = 0u64;
+        for part in parts {
+            let part_range = offset..offset + part.size;
+            offset += part.size;
+            let start = range.start.max(part_range.start);
+            let end = range.end.min(part_range.end);
+            if start >= end {
+                continue;
+            }
+            let sealed = part.sealed_key.as_deref().ok_or_else(|| {
+                StoreError::Internal(format!("part {} of {bucket}/{key} has no key", part.number))
+            })?;
+            let stored = ObjectData::Blob(part.blob.clone());
+            let this_part = EncryptedStream {
+                stream: part.number,
+                size: part.size,
+                sealed_key: sealed,
+            };
+            pieces.push(self.read_stream(
+                bucket,
+                key,
+                version,
+                &stored,
+                this_part,
+                start - part_range.start..end - part_range.start,
+            )?);
+        }
+        Ok(Box::pin(stream::iter(pieces).flatten()))
+    }
+
+    /// Plaintext bytes `range` of one encrypted stream of `version`, stored as `data`: only the
+    /// packages the range touches are read.
+    fn read_stream(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: &ObjectVersion,
+        data: &ObjectData,
+        encrypted: EncryptedStream<'_>,
+        range: Range<u64>,
+    ) -> Result<ObjectStream, StoreError> {
+        let EncryptedStream {
+            stream,
+            size,
+            sealed_key,
+        } = encrypted;
+        let data_key = self.data_key(bucket, key, &version.uid, stream, sealed_key)?;
+        let span = package::ciphertext_span(range, size);
         if span.take == 0 {
             return Ok(Box::pin(stream::empty()));
         }
         let cipher = self.read_data(version, data, span.cipher.clone())?;
-        let binding = super::encryption::binding(bucket, key, &version.uid);
-        let decryptor = Decryptor::new(&data_key, binding, 0, version.size, &span);
+        let binding = super::encryption::binding(bucket, key, &version.uid, stream);
+        let decryptor = Decryptor::new(&data_key, binding, stream, size, &span);
         Ok(Box::pin(package::decrypt_stream(cipher, decryptor)))
     }
 

@@ -34,19 +34,19 @@ fn owner_elements(out: &mut XmlWriter, element: &str, id: &str) {
 }
 
 pub async fn create_upload(app: &AppState, request: &S3Request) -> S3Result<Response> {
-    // Parts are not encrypted yet (docs/encryption.md, step 4): refuse rather than store the
-    // bytes in clear under a request that asked otherwise.
-    if super::sse::requested_by(request)?.is_some() {
-        return Err(S3Error::not_implemented(
-            "server-side encryption of multipart uploads",
-        ));
-    }
     let bucket = request.bucket()?;
     let key = request.key()?;
     let checksum = multipart_checksum(request)?;
+    let encryption = super::sse::requested_by(request)?;
     let upload = app
         .store
-        .create_upload(bucket, key, object_attributes(app, request)?, checksum)
+        .create_upload(
+            bucket,
+            key,
+            object_attributes(app, request)?,
+            checksum,
+            encryption,
+        )
         .await?;
     let mut out = XmlWriter::document();
     out.root("InitiateMultipartUploadResult");
@@ -56,6 +56,9 @@ pub async fn create_upload(app: &AppState, request: &S3Request) -> S3Result<Resp
     out.close("InitiateMultipartUploadResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
     set_abort_headers(app, request, &mut response, key, upload.initiated_ms)?;
+    if let Some(algorithm) = &upload.encryption {
+        set_header(&mut response, super::sse::SSE_HEADER, algorithm);
+    }
     if upload.checksum_declared {
         set_header(
             &mut response,
@@ -114,6 +117,7 @@ pub async fn upload_part(
     let part = app.store.upload_part(&input, body).await?;
     let mut response = empty_response(StatusCode::OK);
     set_header(&mut response, "etag", &quoted(&part.etag));
+    super::sse::set_part_headers(&mut response, &part);
     if let Some(checksum) = &part.checksum {
         set_checksum_headers(&mut response, checksum, None);
     }
@@ -173,6 +177,7 @@ pub async fn complete_upload(
     }
     out.close("CompleteMultipartUploadResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
+    super::sse::set_headers(&mut response, &version);
     super::versioning::set_current_version_headers(app, request, &mut response, &version)?;
     Ok(response)
 }

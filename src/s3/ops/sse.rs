@@ -1,11 +1,12 @@
 //! The server-side encryption headers of writes and reads (`x-amz-server-side-encryption`),
-//! SSE-S3 so far; SSE-KMS and SSE-C are answered 501 until they are built (docs/encryption.md),
-//! rather than stored unencrypted as if they had been honoured.
+//! SSE-S3 so far (single PUTs, POST uploads, copies, multipart uploads); SSE-KMS and SSE-C are
+//! answered 501 until they are built (docs/encryption.md), rather than stored unencrypted as if
+//! they had been honoured.
 
 use axum::response::Response;
 
 use super::set_header;
-use crate::meta::model::ObjectVersion;
+use crate::meta::model::{ObjectVersion, PartRecord};
 use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::S3Request;
 use crate::store::encryption::{SSE_S3, SseRequest};
@@ -37,6 +38,13 @@ pub fn requested<'a>(field: impl Fn(&str) -> Option<&'a str>) -> S3Result<Option
 /// [`requested`] from a request's headers.
 pub fn requested_by(request: &S3Request) -> S3Result<Option<SseRequest>> {
     requested(|name| request.header(name))
+}
+
+/// `x-amz-server-side-encryption` on responses about a part (UploadPart, UploadPartCopy).
+pub fn set_part_headers(response: &mut Response, part: &PartRecord) {
+    if part.sealed_key.is_some() {
+        set_header(response, SSE_HEADER, SSE_S3);
+    }
 }
 
 /// `x-amz-server-side-encryption` on responses about `version`.

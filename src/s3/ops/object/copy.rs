@@ -278,6 +278,7 @@ pub async fn upload_part_copy(app: &AppState, request: &S3Request) -> S3Result<R
     }
     out.close("CopyPartResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
+    sse::set_part_headers(&mut response, &part);
     set_source_version(&mut response, &version, source.version);
     Ok(response)
 }
