@@ -522,6 +522,7 @@ fn fill() -> MetaFixture {
                 website_revision: None,
                 lifecycle_revision: None,
                 intelligent_tiering_revision: None,
+                encryption_revision: None,
                 acl: None,
                 ownership: None,
                 public_access_block: None,

@@ -111,6 +111,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         bucket_cors: Default::default(),
         bucket_websites: Default::default(),
         bucket_lifecycles: Default::default(),
+        bucket_encryption: Default::default(),
         lifecycle: lifecycle.clone(),
         region: config.region.clone(),
         domain: config.domain.clone(),

@@ -471,3 +471,112 @@ async fn multipart_uploads_encrypt_every_part_and_read_back_whole_by_part_and_by
         "encrypted parts reached the disk in clear"
     );
 }
+
+#[tokio::test]
+async fn a_bucket_default_encrypts_writes_without_headers() {
+    use aws_sdk_s3::types::{
+        ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    };
+    let server = TestServer::start();
+    let s3 = server.client();
+    common::create_bucket(&s3, BUCKET).await;
+    let none = signed_exchange(&server, "GET", &format!("/{BUCKET}?encryption"), &[], b"");
+    assert_raw_error(&none, 404, "ServerSideEncryptionConfigurationNotFoundError");
+
+    let rule = ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(
+            ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::Aes256)
+                .build()
+                .expect("default"),
+        )
+        .build();
+    s3.put_bucket_encryption()
+        .bucket(BUCKET)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(rule)
+                .build()
+                .expect("configuration"),
+        )
+        .send()
+        .await
+        .expect("put bucket encryption");
+    let got = s3
+        .get_bucket_encryption()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("get bucket encryption");
+    let algorithm = got
+        .server_side_encryption_configuration()
+        .and_then(|c| c.rules().first())
+        .and_then(|r| r.apply_server_side_encryption_by_default())
+        .map(|d| d.sse_algorithm().clone());
+    assert_eq!(algorithm, Some(ServerSideEncryption::Aes256));
+
+    // No header: the bucket's default applies, to single PUTs and multipart uploads alike.
+    let data = marked(200_000, SECRET_MARKER);
+    let put = s3
+        .put_object()
+        .bucket(BUCKET)
+        .key("defaulted")
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(
+        put.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    assert_eq!(get_range(&s3, "defaulted", "bytes=0-199999").await, data);
+    let completed = common::multipart_upload(
+        &s3,
+        s3.create_multipart_upload().bucket(BUCKET).key("parts"),
+        std::slice::from_ref(&data),
+    )
+    .await;
+    assert_eq!(
+        completed.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    assert!(!tree_contains(&server.data_dir(), SECRET_MARKER));
+
+    // Refused configurations change nothing.
+    let put_config = |body: &str| {
+        signed_exchange(
+            &server,
+            "PUT",
+            &format!("/{BUCKET}?encryption"),
+            &[],
+            body.as_bytes(),
+        )
+    };
+    let kms = "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>\
+               <SSEAlgorithm>aws:kms</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule>\
+               </ServerSideEncryptionConfiguration>";
+    assert_raw_error(&put_config(kms), 501, "NotImplemented");
+    assert_raw_error(
+        &put_config("<ServerSideEncryptionConfiguration/>"),
+        400,
+        "MalformedXML",
+    );
+
+    let deleted = signed_exchange(
+        &server,
+        "DELETE",
+        &format!("/{BUCKET}?encryption"),
+        &[],
+        b"",
+    );
+    assert_eq!(deleted.status, 204);
+    let plain = s3
+        .put_object()
+        .bucket(BUCKET)
+        .key("after")
+        .body(ByteStream::from_static(b"clear"))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(plain.server_side_encryption(), None);
+}

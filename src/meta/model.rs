@@ -58,6 +58,9 @@ pub struct BucketRecord {
     /// None = none.
     #[serde(default)]
     pub intelligent_tiering_revision: Option<u64>,
+    /// Revision of the default encryption configuration (PutBucketEncryption); None = none.
+    #[serde(default)]
+    pub encryption_revision: Option<u64>,
     /// The bucket ACL; None = the default (the owner's FULL_CONTROL).
     #[serde(default)]
     pub acl: Option<Acl>,

@@ -9,6 +9,7 @@
 //! 4. `ops::*` — parse the typed input, call the store, render the response. The body reaches
 //!    the operation wrapped by `auth::verify_body`, so bytes are verified while they stream.
 
+pub mod bucket_encryption;
 pub mod cors;
 pub mod error;
 pub mod ops;

@@ -80,6 +80,8 @@ pub enum Operation {
     PutBucketIntelligentTiering,
     DeleteBucketIntelligentTiering,
     GetBucketEncryption,
+    PutBucketEncryption,
+    DeleteBucketEncryption,
     /// A bucket or object sub-resource S3 has and strata does not have yet (answered 501).
     NotImplemented(&'static str),
 }
@@ -161,6 +163,8 @@ impl Operation {
                 "s3:PutIntelligentTieringConfiguration"
             }
             GetBucketEncryption => "s3:GetEncryptionConfiguration",
+            // AWS has no DeleteBucketEncryption action: deleting is putting.
+            PutBucketEncryption | DeleteBucketEncryption => "s3:PutEncryptionConfiguration",
             NotImplemented(_) => "s3:Unknown",
         }
     }
@@ -244,6 +248,12 @@ const BUCKET_ROUTES: &[(Method, &str, Operation)] = &[
         Operation::DeleteBucketIntelligentTiering,
     ),
     (Method::GET, "encryption", Operation::GetBucketEncryption),
+    (Method::PUT, "encryption", Operation::PutBucketEncryption),
+    (
+        Method::DELETE,
+        "encryption",
+        Operation::DeleteBucketEncryption,
+    ),
 ];
 
 /// Sub-resource operations on an object.
@@ -524,6 +534,8 @@ mod tests {
                 Ok(DeleteBucketIntelligentTiering),
             ),
             ("GET /b?encryption", Ok(GetBucketEncryption)),
+            ("PUT /b?encryption", Ok(PutBucketEncryption)),
+            ("DELETE /b?encryption", Ok(DeleteBucketEncryption)),
             ("GET /b?tagging", Ok(GetBucketTagging)),
             ("PUT /b?tagging", Ok(PutBucketTagging)),
             ("DELETE /b?tagging", Ok(DeleteBucketTagging)),

@@ -148,6 +148,7 @@ mod tests {
             website_revision: None,
             lifecycle_revision: None,
             intelligent_tiering_revision: None,
+            encryption_revision: None,
             acl: None,
             ownership: None,
             public_access_block: None,

@@ -38,6 +38,7 @@ impl Store {
             website_revision: None,
             lifecycle_revision: None,
             intelligent_tiering_revision: None,
+            encryption_revision: None,
             acl: access.acl,
             ownership: access.ownership,
             public_access_block: access.public_access_block,

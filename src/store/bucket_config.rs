@@ -19,15 +19,18 @@ pub enum BucketConfig {
     Lifecycle,
     /// Every Intelligent-Tiering configuration of the bucket, in one document.
     IntelligentTiering,
+    /// Default encryption (PutBucketEncryption).
+    Encryption,
 }
 
 impl BucketConfig {
-    pub const ALL: [BucketConfig; 5] = [
+    pub const ALL: [BucketConfig; 6] = [
         BucketConfig::Policy,
         BucketConfig::Cors,
         BucketConfig::Website,
         BucketConfig::Lifecycle,
         BucketConfig::IntelligentTiering,
+        BucketConfig::Encryption,
     ];
 
     /// The document's entry under the bucket in `Tree::BucketConfigs` (part of the on-disk format).
@@ -38,6 +41,7 @@ impl BucketConfig {
             BucketConfig::Website => "website",
             BucketConfig::Lifecycle => "lifecycle",
             BucketConfig::IntelligentTiering => "intelligent-tiering",
+            BucketConfig::Encryption => "encryption",
         }
     }
 
@@ -49,6 +53,7 @@ impl BucketConfig {
             BucketConfig::Website => "website configuration",
             BucketConfig::Lifecycle => "lifecycle configuration",
             BucketConfig::IntelligentTiering => "Intelligent-Tiering configurations",
+            BucketConfig::Encryption => "encryption configuration",
         }
     }
 
@@ -60,6 +65,7 @@ impl BucketConfig {
             BucketConfig::Website => record.website_revision,
             BucketConfig::Lifecycle => record.lifecycle_revision,
             BucketConfig::IntelligentTiering => record.intelligent_tiering_revision,
+            BucketConfig::Encryption => record.encryption_revision,
         }
     }
 
@@ -70,6 +76,7 @@ impl BucketConfig {
             BucketConfig::Website => &mut record.website_revision,
             BucketConfig::Lifecycle => &mut record.lifecycle_revision,
             BucketConfig::IntelligentTiering => &mut record.intelligent_tiering_revision,
+            BucketConfig::Encryption => &mut record.encryption_revision,
         }
     }
 

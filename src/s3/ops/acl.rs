@@ -489,6 +489,7 @@ mod tests {
             website_revision: None,
             lifecycle_revision: None,
             intelligent_tiering_revision: None,
+            encryption_revision: None,
             acl: None,
             ownership,
             public_access_block: block.then(crate::policy::acl::PublicAccessBlock::all),

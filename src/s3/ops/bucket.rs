@@ -123,6 +123,7 @@ pub async fn delete_bucket(app: &AppState, request: &S3Request) -> S3Result<Resp
     app.bucket_cors.forget(bucket);
     app.bucket_websites.forget(bucket);
     app.bucket_lifecycles.forget(bucket);
+    app.bucket_encryption.forget(bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 

@@ -14,12 +14,6 @@ use crate::s3::error::{S3Error, S3Result};
 use crate::s3::request::S3Request;
 use crate::store::bucket_config::BucketConfig;
 
-/// A bucket setting that strata does not store yet: always "not configured".
-#[derive(Debug, Clone, Copy)]
-pub enum Unconfigured {
-    Encryption,
-}
-
 /// AWS's error for a bucket without the stored configuration `which`.
 pub fn missing(which: BucketConfig, bucket: &str) -> S3Error {
     let (code, message) = match which {
@@ -40,24 +34,12 @@ pub fn missing(which: BucketConfig, bucket: &str) -> S3Error {
             "NoSuchConfiguration",
             "The specified configuration does not exist.",
         ),
-    };
-    S3Error::new(code, message).with("BucketName", bucket)
-}
-
-/// The Get of a setting strata does not store yet.
-pub async fn not_configured(
-    app: &AppState,
-    request: &S3Request,
-    what: Unconfigured,
-) -> S3Result<Response> {
-    let bucket = app.store.bucket(request.bucket()?)?;
-    let (code, message) = match what {
-        Unconfigured::Encryption => (
+        BucketConfig::Encryption => (
             "ServerSideEncryptionConfigurationNotFoundError",
             "The server side encryption configuration was not found",
         ),
     };
-    Err(S3Error::new(code, message).with("BucketName", &bucket.name))
+    S3Error::new(code, message).with("BucketName", bucket)
 }
 
 /// Get: the document as it was stored (NoSuchBucket, or the configuration's own 404).

@@ -29,7 +29,6 @@ use super::error::{S3Error, S3Result};
 use super::request::{RequestBody, S3Request};
 use super::route::Operation;
 use crate::http::AppState;
-use bucket_config::Unconfigured;
 
 pub async fn execute(
     app: &AppState,
@@ -98,9 +97,9 @@ pub async fn execute(
         GetBucketIntelligentTiering => intelligent_tiering::get(app, request).await,
         PutBucketIntelligentTiering => intelligent_tiering::put(app, request, body).await,
         DeleteBucketIntelligentTiering => intelligent_tiering::delete(app, request).await,
-        GetBucketEncryption => {
-            bucket_config::not_configured(app, request, Unconfigured::Encryption).await
-        }
+        GetBucketEncryption => sse::get_bucket_encryption(app, request).await,
+        PutBucketEncryption => sse::put_bucket_encryption(app, request, body).await,
+        DeleteBucketEncryption => sse::delete_bucket_encryption(app, request).await,
         NotImplemented(what) => {
             // Check the bucket first, as AWS does: probing a missing bucket is NoSuchBucket.
             if let Some(bucket) = &request.bucket {

@@ -37,7 +37,7 @@ pub async fn create_upload(app: &AppState, request: &S3Request) -> S3Result<Resp
     let bucket = request.bucket()?;
     let key = request.key()?;
     let checksum = multipart_checksum(request)?;
-    let encryption = super::sse::requested_by(request)?;
+    let encryption = super::sse::for_request(app, request)?;
     let upload = app
         .store
         .create_upload(

@@ -207,7 +207,7 @@ pub async fn put_object(
         content_md5: content_md5(request)?,
         checksum: checksum_spec(request, None)?,
         condition: write_condition(request)?,
-        encryption: sse::requested_by(request)?,
+        encryption: sse::for_request(app, request)?,
     };
     let version = app.store.put_object(input, body).await?;
     let mut response = empty_response(StatusCode::OK);

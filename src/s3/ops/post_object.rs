@@ -192,7 +192,7 @@ pub async fn post_object(
             expected: None,
         },
         condition: WriteCondition::None,
-        encryption: super::sse::requested(|name| field(&fields, name))?,
+        encryption: super::sse::for_write(app, bucket, |name| field(&fields, name))?,
     };
     let version = app.store.put_object(input, &mut file_body).await?;
 

@@ -202,7 +202,7 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
         content_md5: None,
         checksum: copy_checksum(request, &version)?,
         condition: write_condition(request)?,
-        encryption: sse::requested_by(request)?,
+        encryption: sse::for_request(app, request)?,
     };
     let mut body = app
         .store
