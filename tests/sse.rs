@@ -60,6 +60,18 @@ async fn put_encrypted(s3: &aws_sdk_s3::Client, key: &str, data: &[u8]) -> Strin
     out.e_tag().unwrap_or_default().to_string()
 }
 
+async fn head_of(
+    s3: &aws_sdk_s3::Client,
+    key: &str,
+) -> aws_sdk_s3::operation::head_object::HeadObjectOutput {
+    s3.head_object()
+        .bucket(BUCKET)
+        .key(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("head {key}: {e:?}"))
+}
+
 async fn get_range(s3: &aws_sdk_s3::Client, key: &str, range: &str) -> Vec<u8> {
     let out = s3
         .get_object()
@@ -106,26 +118,16 @@ async fn sse_s3_objects_round_trip_and_never_reach_the_disk_in_clear() {
 
     assert_eq!(common::get(&s3, BUCKET, "big").await, big);
     assert_eq!(common::get(&s3, BUCKET, "small").await, small);
-    let head = s3
-        .head_object()
-        .bucket(BUCKET)
-        .key("big")
-        .send()
-        .await
-        .expect("head");
+    let head = head_of(&s3, "big").await;
     assert_eq!(
         head.server_side_encryption(),
         Some(&ServerSideEncryption::Aes256)
     );
     assert_eq!(head.content_length(), Some(300_000));
-    let plain_head = s3
-        .head_object()
-        .bucket(BUCKET)
-        .key("plain-big")
-        .send()
-        .await
-        .expect("head");
-    assert_eq!(plain_head.server_side_encryption(), None);
+    assert_eq!(
+        head_of(&s3, "plain-big").await.server_side_encryption(),
+        None
+    );
 
     // Ranges: the first byte, the last byte, within one package, across three package edges.
     let package = 64 * 1024;

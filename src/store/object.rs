@@ -13,7 +13,7 @@ use super::{BodyStream, Store, StoreError, now_ms, random_hex};
 use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 use crate::chunk::{BlobRef, BlobWriter, Layout};
 use crate::crypto::package::{self, Decryptor, Encryptor};
-use crate::meta::model::{BucketRecord, ObjectAttributes, ObjectData, ObjectVersion};
+use crate::meta::model::{BucketRecord, ObjectAttributes, ObjectData, ObjectVersion, PartData};
 use crate::meta::{Tree, TxnView};
 
 /// The largest single PUT AWS accepts (5 GiB); bigger objects need multipart.
@@ -111,6 +111,22 @@ impl Sink<'_> {
             }
         })
     }
+}
+
+/// The parts a byte `range` of a multipart object touches, each with the range within it.
+fn parts_in_range(parts: &[PartData], range: Range<u64>) -> Vec<(&PartData, Range<u64>)> {
+    let mut touched = Vec::new();
+    let mut offset = 0u64;
+    for part in parts {
+        let part_range = offset..offset + part.size;
+        offset += part.size;
+        let start = range.start.max(part_range.start);
+        let end = range.end.min(part_range.end);
+        if start < end {
+            touched.push((part, start - part_range.start..end - part_range.start));
+        }
+    }
+    touched
 }
 
 /// One encrypted stream of a version: the whole object (stream 0) or one part.
@@ -352,15 +368,7 @@ impl Store {
         };
         // Each part is a stream of its own, under its own data key.
         let mut pieces = Vec::new();
-        let mut offset = 0u64;
-        for part in parts {
-            let part_range = offset..offset + part.size;
-            offset += part.size;
-            let start = range.start.max(part_range.start);
-            let end = range.end.min(part_range.end);
-            if start >= end {
-                continue;
-            }
+        for (part, within) in parts_in_range(parts, range) {
             let sealed = part.sealed_key.as_deref().ok_or_else(|| {
                 StoreError::Internal(format!("part {} of {bucket}/{key} has no key", part.number))
             })?;
@@ -370,14 +378,7 @@ impl Store {
                 size: part.size,
                 sealed_key: sealed,
             };
-            pieces.push(self.read_stream(
-                bucket,
-                key,
-                version,
-                &stored,
-                this_part,
-                start - part_range.start..end - part_range.start,
-            )?);
+            pieces.push(self.read_stream(bucket, key, version, &stored, this_part, within)?);
         }
         Ok(Box::pin(stream::iter(pieces).flatten()))
     }
@@ -439,20 +440,10 @@ impl Store {
                 let lease = self
                     .readers
                     .register(parts.iter().map(|p| p.blob.id).collect());
-                let mut pieces = Vec::new();
-                let mut offset = 0u64;
-                for part in parts {
-                    let part_range = offset..offset + part.size;
-                    offset += part.size;
-                    let start = range.start.max(part_range.start);
-                    let end = range.end.min(part_range.end);
-                    if start < end {
-                        pieces.push((
-                            part.blob.clone(),
-                            start - part_range.start..end - part_range.start,
-                        ));
-                    }
-                }
+                let pieces: Vec<_> = parts_in_range(parts, range)
+                    .into_iter()
+                    .map(|(part, within)| (part.blob.clone(), within))
+                    .collect();
                 let chunk = self.chunk.clone();
                 let inner =
                     stream::iter(pieces).flat_map(move |(blob, range)| chunk.read(&blob, range));
