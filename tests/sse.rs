@@ -584,3 +584,37 @@ async fn a_bucket_default_encrypts_writes_without_headers() {
         .expect("put");
     assert_eq!(plain.server_side_encryption(), None);
 }
+
+#[tokio::test]
+async fn a_bucket_policy_can_require_encrypted_uploads() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    common::create_bucket(&s3, BUCKET).await;
+    // AWS's documented pattern: deny uploads with another algorithm, and uploads without one.
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+            {{"Sid":"WrongAlgorithm","Effect":"Deny","Principal":"*","Action":"s3:PutObject",
+              "Resource":"arn:aws:s3:::{BUCKET}/*",
+              "Condition":{{"StringNotEquals":{{"s3:x-amz-server-side-encryption":"AES256"}}}}}},
+            {{"Sid":"NoAlgorithm","Effect":"Deny","Principal":"*","Action":"s3:PutObject",
+              "Resource":"arn:aws:s3:::{BUCKET}/*",
+              "Condition":{{"Null":{{"s3:x-amz-server-side-encryption":"true"}}}}}}]}}"#
+    );
+    s3.put_bucket_policy()
+        .bucket(BUCKET)
+        .policy(policy)
+        .send()
+        .await
+        .expect("policy");
+    let refused = s3
+        .put_object()
+        .bucket(BUCKET)
+        .key("clear")
+        .body(ByteStream::from_static(b"data"))
+        .send()
+        .await
+        .expect_err("an upload in clear is denied");
+    common::assert_sdk_error(&refused, 403, "AccessDenied");
+    put_encrypted(&s3, "sealed", b"data").await;
+    assert_eq!(common::get(&s3, BUCKET, "sealed").await, b"data");
+}
