@@ -27,6 +27,9 @@
 //! A quick run: `-- --quick` (50,000 versions). docs/performance.md ("Lifecycle pass (issue
 //! #9)") has the figures.
 
+#[path = "shared/fill_progress.rs"]
+mod fill_progress;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
@@ -56,7 +59,6 @@ const OWNER: &str = "owner";
 /// Far below the inline threshold: the objects live in the metadata, no shard files.
 const BODY: &[u8] = b"tiny";
 const INLINE_THRESHOLD: usize = 4096;
-const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 /// Every this many `keep/` keys is looked up after the pass.
 const KEEP_SAMPLE_EVERY: usize = 1000;
 
@@ -677,25 +679,7 @@ async fn fill(
     let first_due = Arc::new(AtomicI64::new(i64::MAX));
     let last_due = Arc::new(AtomicI64::new(0));
     let started = Instant::now();
-    let progress = {
-        let done = done.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(PROGRESS_EVERY);
-            ticks.tick().await;
-            let mut last = 0;
-            loop {
-                ticks.tick().await;
-                let now = done.load(Ordering::Relaxed);
-                println!(
-                    "  {now:>8} / {total} PUTs, {:>6.0} PUT/s over the last {} s, {:.0} s elapsed",
-                    (now - last) as f64 / PROGRESS_EVERY.as_secs_f64(),
-                    PROGRESS_EVERY.as_secs(),
-                    started.elapsed().as_secs_f64()
-                );
-                last = now;
-            }
-        })
-    };
+    let progress = fill_progress::spawn(done.clone(), total, started);
     let tasks: Vec<_> = (0..flags.concurrency.min(total))
         .map(|_| {
             let (store, next, done) = (store.clone(), next.clone(), done.clone());

@@ -35,6 +35,9 @@ mod stats;
 #[path = "loadgen/workloads.rs"]
 mod workloads;
 
+#[path = "shared/fill_progress.rs"]
+mod fill_progress;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -54,7 +57,6 @@ const BUCKET: &str = "list-versions";
 const BODY_BYTES: usize = 16;
 /// max-keys of every listing page (S3's default and ceiling).
 const PAGE: usize = 1000;
-const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 /// Written into a `--reuse-dir` once its fill is complete.
 const FILL_MARKER: &str = "fill.txt";
 
@@ -281,25 +283,7 @@ async fn fill(s3: &S3, flags: &Flags) -> Result<(usize, Duration), String> {
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let progress = {
-        let done = done.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(PROGRESS_EVERY);
-            ticks.tick().await;
-            let mut last = 0;
-            loop {
-                ticks.tick().await;
-                let now = done.load(Ordering::Relaxed);
-                println!(
-                    "  {now:>8} / {total} PUTs, {:>5.0} PUT/s over the last {} s, {:.0} s elapsed",
-                    (now - last) as f64 / PROGRESS_EVERY.as_secs_f64(),
-                    PROGRESS_EVERY.as_secs(),
-                    started.elapsed().as_secs_f64()
-                );
-                last = now;
-            }
-        })
-    };
+    let progress = fill_progress::spawn(done.clone(), total, started);
     let handles: Vec<_> = (0..flags.concurrency.min(total))
         .map(|_| {
             let (s3, bodies, next, done) = (s3.clone(), bodies.clone(), next.clone(), done.clone());
