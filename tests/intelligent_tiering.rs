@@ -87,6 +87,23 @@ async fn get_configuration(
         .await
 }
 
+/// ListBucketIntelligentTieringConfigurations, raw.
+fn list_configurations(server: &TestServer) -> common::RawResponse {
+    signed_exchange(
+        server,
+        "GET",
+        &format!("/{BUCKET}?intelligent-tiering"),
+        &[],
+        b"",
+    )
+}
+
+/// DeleteBucketIntelligentTieringConfiguration, raw.
+fn delete_configuration(server: &TestServer, id: &str) -> common::RawResponse {
+    let path = format!("/{BUCKET}?intelligent-tiering&id={id}");
+    signed_exchange(server, "DELETE", &path, &[], b"")
+}
+
 fn config_xml(id: &str, tierings: &str) -> String {
     format!(
         "<IntelligentTieringConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
@@ -177,29 +194,11 @@ async fn configurations_are_put_got_listed_and_deleted() {
         vec![("archive".to_string(), 90), ("deep".to_string(), 400)]
     );
 
-    let deleted = signed_exchange(
-        &server,
-        "DELETE",
-        &format!("/{BUCKET}?intelligent-tiering&id=archive"),
-        &[],
-        b"",
-    );
+    let deleted = delete_configuration(&server, "archive");
     assert_eq!(deleted.status, 204, "{}", deleted.body_text());
-    let again = signed_exchange(
-        &server,
-        "DELETE",
-        &format!("/{BUCKET}?intelligent-tiering&id=archive"),
-        &[],
-        b"",
-    );
+    let again = delete_configuration(&server, "archive");
     assert_raw_error(&again, 404, "NoSuchConfiguration");
-    let listed = signed_exchange(
-        &server,
-        "GET",
-        &format!("/{BUCKET}?intelligent-tiering"),
-        &[],
-        b"",
-    );
+    let listed = list_configurations(&server);
     assert_eq!(listed.status, 200);
     let text = listed.body_text();
     assert!(
@@ -298,13 +297,7 @@ async fn invalid_configurations_get_the_errors_aws_gives() {
         Some("Days specified in ARCHIVE_ACCESS tier should not be less than 90.")
     );
     // Nothing was stored by the refused Puts.
-    let listed = signed_exchange(
-        &server,
-        "GET",
-        &format!("/{BUCKET}?intelligent-tiering"),
-        &[],
-        b"",
-    );
+    let listed = list_configurations(&server);
     assert!(
         !listed.body_text().contains("<Id>"),
         "{}",
