@@ -59,6 +59,11 @@ pub struct ServeArgs {
     /// first start.
     #[arg(long, env = "STRATA_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// Store objects written without encryption headers, in buckets without a default
+    /// encryption configuration, as sent. Without this flag they are encrypted with SSE-S3, as
+    /// AWS does since January 2023.
+    #[arg(long, env = "STRATA_NO_DEFAULT_ENCRYPTION")]
+    pub no_default_encryption: bool,
     /// Optional TOML file with the same settings (snake_case keys).
     #[arg(long, env = "STRATA_CONFIG")]
     pub config: Option<PathBuf>,
@@ -80,6 +85,7 @@ struct FileConfig {
     bucket_defaults: Option<BucketDefaults>,
     lifecycle_day_seconds: Option<f64>,
     master_key_file: Option<PathBuf>,
+    no_default_encryption: Option<bool>,
     /// The AZs with their drive directories (`[[az]]` tables), instead of `azs` default ones.
     az: Option<Vec<ZoneFile>>,
 }
@@ -125,6 +131,9 @@ pub struct Config {
     pub lifecycle_day_seconds: f64,
     /// `--master-key-file` (STRATA_MASTER_KEY, read where the key is loaded, wins over it).
     pub master_key_file: Option<PathBuf>,
+    /// Whether writes without encryption headers, to buckets without a default encryption
+    /// configuration, get SSE-S3 (AWS's behaviour; `--no-default-encryption` turns it off).
+    pub default_encryption: bool,
     /// Where the chunk store keeps shards: `azs` default AZ directories under the data
     /// directory, or the file's `[[az]]` tables.
     pub chunk: ChunkConfig,
@@ -202,6 +211,8 @@ impl Config {
                 None => 86_400.0,
             },
             master_key_file: args.master_key_file.or(file.master_key_file),
+            default_encryption: !(args.no_default_encryption
+                || file.no_default_encryption.unwrap_or(false)),
             chunk,
         })
     }

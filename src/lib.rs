@@ -14,6 +14,7 @@ pub mod config;
 pub mod crypto;
 pub mod http;
 pub mod iam;
+pub mod kms;
 pub mod lifecycle;
 pub mod meta;
 pub mod policy;

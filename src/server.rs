@@ -48,6 +48,11 @@ pub async fn run(config: Config) -> Result<(), String> {
         config.master_key_file.as_deref(),
     )?;
     tracing::info!(source = %master_key.source(), "master key loaded");
+    let kms = Arc::new(crate::kms::Kms::open(
+        meta.clone(),
+        &master_key,
+        &config.region,
+    ));
     let store = Arc::new(
         Store::new(
             meta,
@@ -56,7 +61,8 @@ pub async fn run(config: Config) -> Result<(), String> {
             config.inline_threshold,
         )
         .with_lifecycle_day_seconds(config.lifecycle_day_seconds)
-        .with_master_key(&master_key),
+        .with_master_key(&master_key)
+        .with_kms(kms.clone()),
     );
     store
         .recover()
@@ -117,6 +123,8 @@ pub async fn run(config: Config) -> Result<(), String> {
         domain: config.domain.clone(),
         secure: tls.is_some(),
         bucket_defaults: config.bucket_defaults,
+        kms,
+        default_encryption: config.default_encryption,
     });
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);

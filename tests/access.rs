@@ -7,47 +7,8 @@ mod common;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 use common::TestServer;
-use common::accounts::{TestAccount, create_account, iam_call, s3_client_as};
+use common::accounts::{create_account, iam_call, s3_client_as, user_with_policy};
 use strata::iam::ROOT_ACCOUNT_ID;
-
-/// An IAM user of `account` with one access key and the given inline policy (none if empty).
-async fn user_with_policy(
-    server: &TestServer,
-    account: &TestAccount,
-    name: &str,
-    policy: &str,
-) -> (String, String) {
-    let call = |params: &[(&str, &str)]| {
-        let params: Vec<(String, String)> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        async move {
-            let borrowed: Vec<(&str, &str)> = params
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            iam_call(server, &account.access_key, &account.secret_key, &borrowed).await
-        }
-    };
-    let (status, body) = call(&[("Action", "CreateUser"), ("UserName", name)]).await;
-    assert_eq!(status, 200, "{body}");
-    if !policy.is_empty() {
-        let (status, body) = call(&[
-            ("Action", "PutUserPolicy"),
-            ("UserName", name),
-            ("PolicyName", "access"),
-            ("PolicyDocument", policy),
-        ])
-        .await;
-        assert_eq!(status, 200, "{body}");
-    }
-    let (status, body) = call(&[("Action", "CreateAccessKey"), ("UserName", name)]).await;
-    assert_eq!(status, 200, "{body}");
-    let key = common::xml_value(&body, "AccessKeyId").expect("AccessKeyId");
-    let secret = common::xml_value(&body, "SecretAccessKey").expect("SecretAccessKey");
-    (key, secret)
-}
 
 async fn put(s3: &Client, bucket: &str, key: &str) -> Result<(), String> {
     s3.put_object()

@@ -1,12 +1,17 @@
-//! Server-side encryption with SSE-S3 against the real binary: objects written with
+//! Server-side encryption against the real binary. SSE-S3 here: objects written with
 //! `x-amz-server-side-encryption: AES256` read back byte-identical (whole, ranged across the
 //! 64 KiB packages, copied in and out of encryption, after a restart), say so in their headers,
 //! and never reach the data directory in clear — a marker string in them is found nowhere
-//! under it, while the same search finds the marker of an unencrypted control object. The modes
-//! not built yet (SSE-KMS, SSE-C) are refused with 501, not stored in clear. Multipart uploads
-//! encrypt each part under its own key, and read back whole, by part and by range.
+//! under it, while the same search finds the marker of an unencrypted control object (written
+//! to a server started with `--no-default-encryption`). Without that flag every write is
+//! encrypted, as on AWS. Multipart uploads encrypt each part under its own key, and read back
+//! whole, by part and by range. SSE-C in `sse/customer.rs`, SSE-KMS in `sse/kms.rs`.
 
 mod common;
+#[path = "sse/customer.rs"]
+mod customer;
+#[path = "sse/kms.rs"]
+mod kms;
 
 use std::path::Path;
 
@@ -54,6 +59,12 @@ fn assert_secret_not_on_disk(data: &Path) {
         !tree_contains(data, SECRET_MARKER),
         "encrypted bytes reached the disk in clear"
     );
+}
+
+/// A server that stores writes without encryption headers as sent (`--no-default-encryption`),
+/// so that unencrypted control objects can be written beside encrypted ones.
+fn plain_server() -> TestServer {
+    TestServer::start_with(&["--no-default-encryption"])
 }
 
 async fn put_encrypted(s3: &aws_sdk_s3::Client, key: &str, data: &[u8]) -> String {
@@ -108,7 +119,7 @@ async fn get_range(s3: &aws_sdk_s3::Client, key: &str, range: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn sse_s3_objects_round_trip_and_never_reach_the_disk_in_clear() {
-    let mut server = TestServer::start();
+    let mut server = plain_server();
     let s3 = server.client();
     common::create_bucket(&s3, BUCKET).await;
     // A blob (above the 128 KiB inline threshold) and an inline object, both encrypted; the
@@ -173,7 +184,7 @@ async fn sse_s3_objects_round_trip_and_never_reach_the_disk_in_clear() {
 
 #[tokio::test]
 async fn copies_move_objects_in_and_out_of_encryption() {
-    let server = TestServer::start();
+    let server = plain_server();
     let s3 = server.client();
     common::create_bucket(&s3, BUCKET).await;
     let data = marked(200_000, SECRET_MARKER);
@@ -271,7 +282,7 @@ async fn copies_move_objects_in_and_out_of_encryption() {
 }
 
 #[tokio::test]
-async fn unknown_and_unbuilt_encryption_modes_are_refused() {
+async fn unknown_encryption_modes_and_sse_c_over_http_are_refused() {
     let server = TestServer::start();
     let s3 = server.client();
     common::create_bucket(&s3, BUCKET).await;
@@ -283,24 +294,20 @@ async fn unknown_and_unbuilt_encryption_modes_are_refused() {
         400,
         "InvalidArgument",
     );
-    assert_raw_error(
-        &put(&[("x-amz-server-side-encryption", "aws:kms")]),
-        501,
-        "NotImplemented",
-    );
+    // SSE-C sends keys: never over plain HTTP (tests/sse/customer.rs has it over HTTPS).
     assert_raw_error(
         &put(&[("x-amz-server-side-encryption-customer-algorithm", "AES256")]),
-        501,
-        "NotImplemented",
+        400,
+        "InvalidRequest",
     );
     let create = signed_exchange(
         &server,
         "POST",
         &format!("/{BUCKET}/x?uploads"),
-        &[("x-amz-server-side-encryption", "aws:kms")],
+        &[("x-amz-server-side-encryption", "aws:kms:triple")],
         b"",
     );
-    assert_raw_error(&create, 501, "NotImplemented");
+    assert_raw_error(&create, 400, "InvalidArgument");
     // Nothing was stored by the refused writes.
     let head = signed_exchange(&server, "HEAD", &format!("/{BUCKET}/x"), &[], b"");
     assert_eq!(head.status, 404);
@@ -354,7 +361,7 @@ async fn tampered_ciphertext_fails_the_read_and_never_returns_wrong_bytes() {
 
 #[tokio::test]
 async fn multipart_uploads_encrypt_every_part_and_read_back_whole_by_part_and_by_range() {
-    let server = TestServer::start();
+    let server = plain_server();
     let s3 = server.client();
     common::create_bucket(&s3, BUCKET).await;
     let first = marked(5 * 1024 * 1024, SECRET_MARKER);
@@ -481,7 +488,7 @@ async fn a_bucket_default_encrypts_writes_without_headers() {
     use aws_sdk_s3::types::{
         ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
     };
-    let server = TestServer::start();
+    let server = plain_server();
     let s3 = server.client();
     common::create_bucket(&s3, BUCKET).await;
     let none = signed_exchange(&server, "GET", &format!("/{BUCKET}?encryption"), &[], b"");
@@ -556,10 +563,10 @@ async fn a_bucket_default_encrypts_writes_without_headers() {
             body.as_bytes(),
         )
     };
-    let kms = "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>\
-               <SSEAlgorithm>aws:kms</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule>\
+    let unknown = "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>\
+               <SSEAlgorithm>AES128</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule>\
                </ServerSideEncryptionConfiguration>";
-    assert_raw_error(&put_config(kms), 501, "NotImplemented");
+    assert_raw_error(&put_config(unknown), 400, "MalformedXML");
     assert_raw_error(
         &put_config("<ServerSideEncryptionConfiguration/>"),
         400,
@@ -617,4 +624,88 @@ async fn a_bucket_policy_can_require_encrypted_uploads() {
     common::assert_sdk_error(&refused, 403, "AccessDenied");
     put_encrypted(&s3, "sealed", b"data").await;
     assert_eq!(common::get(&s3, BUCKET, "sealed").await, b"data");
+}
+
+#[tokio::test]
+async fn the_server_encrypts_writes_without_headers_by_default() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    common::create_bucket(&s3, BUCKET).await;
+    // Without a configuration, GetBucketEncryption answers the rule every write gets (AWS's
+    // answer since January 2023), and deleting the configuration leaves that rule.
+    let implicit = |response: common::RawResponse| {
+        assert_eq!(response.status, 200, "{}", response.body_text());
+        let body = response.body_text();
+        assert_eq!(
+            common::xml_value(&body, "SSEAlgorithm").as_deref(),
+            Some("AES256"),
+            "{body}"
+        );
+        assert_eq!(
+            common::xml_value(&body, "BucketKeyEnabled").as_deref(),
+            Some("false")
+        );
+    };
+    let path = format!("/{BUCKET}?encryption");
+    implicit(signed_exchange(&server, "GET", &path, &[], b""));
+    let deleted = signed_exchange(&server, "DELETE", &path, &[], b"");
+    assert_eq!(deleted.status, 204);
+    implicit(signed_exchange(&server, "GET", &path, &[], b""));
+
+    // Single PUTs (blob and inline), multipart uploads and copies without headers.
+    let data = marked(200_000, SECRET_MARKER);
+    let small = marked(3_000, SECRET_MARKER);
+    for (key, body) in [("blob", &data), ("inline", &small)] {
+        let put = s3
+            .put_object()
+            .bucket(BUCKET)
+            .key(key)
+            .metadata("note", String::from_utf8_lossy(PLAIN_MARKER))
+            .body(ByteStream::from(body.clone()))
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(
+            put.server_side_encryption(),
+            Some(&ServerSideEncryption::Aes256)
+        );
+    }
+    let completed = common::multipart_upload(
+        &s3,
+        s3.create_multipart_upload().bucket(BUCKET).key("parts"),
+        std::slice::from_ref(&data),
+    )
+    .await;
+    assert_eq!(
+        completed.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    let copy = s3
+        .copy_object()
+        .bucket(BUCKET)
+        .key("copy")
+        .copy_source(format!("{BUCKET}/blob"))
+        .send()
+        .await
+        .expect("copy");
+    assert_eq!(
+        copy.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    for key in ["blob", "parts", "copy"] {
+        assert_eq!(common::get(&s3, BUCKET, key).await, data, "{key}");
+        assert_eq!(
+            head_of(&s3, key).await.server_side_encryption(),
+            Some(&ServerSideEncryption::Aes256)
+        );
+    }
+    assert_eq!(common::get(&s3, BUCKET, "inline").await, small);
+    // Metadata is not encrypted (nor is it on AWS): the search finds the marker kept there,
+    // and never the one in the bytes.
+    let dir = server.data_dir();
+    assert!(
+        tree_contains(&dir, PLAIN_MARKER),
+        "the search sees the data"
+    );
+    assert!(!tree_contains(&dir, SECRET_MARKER));
 }

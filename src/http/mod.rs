@@ -35,6 +35,11 @@ pub struct AppState {
     pub secure: bool,
     /// Access settings of new buckets when CreateBucket does not choose (`--bucket-defaults`).
     pub bucket_defaults: crate::config::BucketDefaults,
+    /// The built-in KMS (`kms`): its JSON API here, and SSE-KMS's keys.
+    pub kms: std::sync::Arc<crate::kms::Kms>,
+    /// Whether writes without encryption headers, to buckets without a default encryption
+    /// configuration, get SSE-S3 (`--no-default-encryption` turns it off).
+    pub default_encryption: bool,
 }
 
 /// The TCP peer of a request's connection (request extension set by `server`), for
@@ -72,6 +77,11 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
         if let Some(cross_origin) = cross_origin {
             cross_origin.decorate_for(&app, Some(&bucket), &mut response);
         }
+        return stamp(response, &request_id);
+    }
+    // KMS shares the endpoint: `POST` with `X-Amz-Target: TrentService.<Operation>`.
+    if crate::kms::api::is_kms_request(&request) {
+        let response = crate::kms::api::dispatch(app.clone(), request, &request_id).await;
         return stamp(response, &request_id);
     }
     // IAM and STS share the endpoint: `POST /` signed for service `iam` or `sts`.

@@ -191,11 +191,42 @@ pub struct ObjectVersion {
 /// multipart object, which has a data key of its own in its `PartData`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Encryption {
-    /// `x-amz-server-side-encryption` as AWS reports it: `AES256` (SSE-S3).
+    /// `x-amz-server-side-encryption` as AWS reports it: `AES256` (SSE-S3, and the algorithm of
+    /// SSE-C), `aws:kms`, `aws:kms:dsse`.
     pub algorithm: String,
-    /// The version's data key, sealed under the server's SSE-S3 key (`store::encryption`);
-    /// empty for a multipart object.
+    /// The version's data key, sealed (`store::encryption`): under the server's SSE-S3 key, a
+    /// key derived from the customer's (SSE-C), or a KMS ciphertext blob (SSE-KMS); empty for a
+    /// multipart object, whose parts have their own.
+    #[serde(with = "serde_bytes")]
     pub sealed_key: Vec<u8>,
+    /// SSE-C: what recognises the customer's key (the key itself is never stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_key: Option<CustomerKeyCheck>,
+    /// SSE-KMS: the key and the encryption context the data keys were generated under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms: Option<KmsKeyRef>,
+}
+
+/// A salted HMAC-SHA256 of an SSE-C key: recognises the key a request brings, reveals nothing
+/// of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerKeyCheck {
+    #[serde(with = "serde_bytes")]
+    pub salt: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub mac: Vec<u8>,
+}
+
+/// The KMS key of an SSE-KMS version and the encryption context its data keys are bound to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KmsKeyRef {
+    /// The key's ARN (`x-amz-server-side-encryption-aws-kms-key-id` on responses).
+    pub key_arn: String,
+    /// The encryption context as JSON (`x-amz-server-side-encryption-context`, base64).
+    pub context: String,
+    /// `x-amz-server-side-encryption-bucket-key-enabled`.
+    #[serde(default)]
+    pub bucket_key: bool,
 }
 
 /// Where an INTELLIGENT_TIERING version is, and since when it has not been read. Reads are
@@ -289,9 +320,9 @@ pub struct UploadRecord {
     /// checksums of another algorithm and the object then has no object-level checksum.
     #[serde(default)]
     pub checksum_declared: bool,
-    /// `x-amz-server-side-encryption` the upload asked for: its parts are encrypted.
+    /// The encryption the upload asked for (its data key empty: each part has its own).
     #[serde(default)]
-    pub encryption: Option<String>,
+    pub encryption: Option<Encryption>,
     /// The uid the completed object will have, fixed at creation so that encrypted parts can be
     /// bound to it; None for uploads in clear (the uid is drawn at completion).
     #[serde(default)]

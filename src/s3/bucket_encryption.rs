@@ -3,26 +3,22 @@
 //!
 //! One `Rule` with `ApplyServerSideEncryptionByDefault` (`SSEAlgorithm`: `AES256`, `aws:kms`,
 //! `aws:kms:dsse`; `KMSMasterKeyID` only with the KMS ones) and an optional `BucketKeyEnabled`.
-//! The KMS algorithms are refused with 501 until the built-in KMS exists (docs/encryption.md).
+//! The key is resolved when a write uses it, as on AWS: a configuration may name a key that
+//! does not exist yet, and the writes fail with `KMS.NotFoundException` until it does.
 
 use crate::s3::error::S3Error;
 use crate::s3::xml::{self, XmlWriter, only_children, optional_text, required_text, single};
 use crate::store::bucket_config::BucketConfig;
 use crate::store::config_cache::StoredConfig;
-use crate::store::encryption::{SSE_S3, SseRequest};
+use crate::store::encryption::{SSE_KMS, SSE_KMS_DSSE, SSE_S3};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketEncryption {
-    /// `AES256` (the only one built so far).
+    /// `AES256`, `aws:kms` or `aws:kms:dsse`.
     pub algorithm: String,
+    /// `KMSMasterKeyID` (id, ARN, alias name or alias ARN); None = the account's `aws/s3`.
+    pub kms_key_id: Option<String>,
     pub bucket_key_enabled: Option<bool>,
-}
-
-impl BucketEncryption {
-    /// What a write without encryption headers gets.
-    pub fn default_request(&self) -> SseRequest {
-        SseRequest::S3
-    }
 }
 
 pub fn parse(body: &[u8]) -> Result<BucketEncryption, S3Error> {
@@ -51,13 +47,11 @@ pub fn parse(body: &[u8]) -> Result<BucketEncryption, S3Error> {
         SSE_S3 if kms_key.is_some() => Err(S3Error::invalid_argument(
             "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
         )),
-        SSE_S3 => Ok(BucketEncryption {
+        SSE_S3 | SSE_KMS | SSE_KMS_DSSE => Ok(BucketEncryption {
             algorithm,
+            kms_key_id: kms_key.filter(|id| !id.is_empty()),
             bucket_key_enabled,
         }),
-        "aws:kms" | "aws:kms:dsse" => Err(S3Error::not_implemented(
-            "default encryption with KMS keys (SSE-KMS)",
-        )),
         _ => Err(S3Error::malformed_xml()),
     }
 }
@@ -69,6 +63,9 @@ pub fn render(config: &BucketEncryption) -> String {
     out.open("Rule");
     out.open("ApplyServerSideEncryptionByDefault");
     out.elem("SSEAlgorithm", &config.algorithm);
+    if let Some(key) = &config.kms_key_id {
+        out.elem("KMSMasterKeyID", key);
+    }
     out.close("ApplyServerSideEncryptionByDefault");
     if let Some(enabled) = config.bucket_key_enabled {
         out.elem("BucketKeyEnabled", if enabled { "true" } else { "false" });
@@ -112,6 +109,27 @@ mod tests {
     }
 
     #[test]
+    fn kms_defaults_keep_their_key() {
+        let body = doc(
+            "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm>\
+             <KMSMasterKeyID>alias/app</KMSMasterKeyID></ApplyServerSideEncryptionByDefault></Rule>",
+        );
+        let parsed = parse(body.as_bytes()).expect("parses");
+        assert_eq!(parsed.algorithm, "aws:kms");
+        assert_eq!(parsed.kms_key_id.as_deref(), Some("alias/app"));
+        assert_eq!(
+            parse(render(&parsed).as_bytes()).expect("round trip"),
+            parsed
+        );
+        let dsse = doc(
+            "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms:dsse</SSEAlgorithm>\
+             </ApplyServerSideEncryptionByDefault></Rule>",
+        );
+        let parsed = parse(dsse.as_bytes()).expect("parses");
+        assert_eq!(parsed.kms_key_id, None);
+    }
+
+    #[test]
     fn invalid_documents_get_aws_errors() {
         let apply = |inner: &str| {
             doc(&format!(
@@ -126,10 +144,6 @@ mod tests {
             (
                 apply("<SSEAlgorithm>AES256</SSEAlgorithm><KMSMasterKeyID>k</KMSMasterKeyID>"),
                 "InvalidArgument",
-            ),
-            (
-                apply("<SSEAlgorithm>aws:kms</SSEAlgorithm>"),
-                "NotImplemented",
             ),
             ("<Other/>".to_string(), "MalformedXML"),
         ];

@@ -67,6 +67,11 @@ fn status_of(code: &str) -> StatusCode {
         "EntityTooLarge"
         | "EntityTooSmall"
         | "InvalidArgument"
+        | "InvalidEncryptionAlgorithmError"
+        | "KMS.DisabledException"
+        | "KMS.KMSInvalidStateException"
+        | "KMS.NotFoundException"
+        | "KMS.InvalidKeyUsageException"
         | "InvalidBucketName"
         | "InvalidDigest"
         | "BadDigest"
@@ -271,6 +276,38 @@ pub fn archived(
     }
 }
 
+impl From<crate::store::encryption::KeyError> for S3Error {
+    fn from(err: crate::store::encryption::KeyError) -> Self {
+        use crate::store::encryption::KeyError;
+        match err {
+            KeyError::CustomerKeyRequired => S3Error::invalid_request(
+                "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.",
+            ),
+            KeyError::WrongCustomerKey => S3Error::access_denied(),
+            KeyError::CustomerKeyNotApplicable => S3Error::invalid_request(
+                "The encryption parameters are not applicable to this object.",
+            ),
+            KeyError::Kms(err) => S3Error::from(err),
+        }
+    }
+}
+
+/// What S3 answers when the KMS refuses a data key: the KMS's code under `KMS.` (400), as AWS
+/// S3 does; a missing permission on the key is S3's AccessDenied.
+impl From<crate::kms::KmsError> for S3Error {
+    fn from(err: crate::kms::KmsError) -> Self {
+        let code = match err.code {
+            "DisabledException" => "KMS.DisabledException",
+            "KMSInvalidStateException" => "KMS.KMSInvalidStateException",
+            "NotFoundException" => "KMS.NotFoundException",
+            "InvalidKeyUsageException" => "KMS.InvalidKeyUsageException",
+            "AccessDeniedException" => return S3Error::new("AccessDenied", err.message),
+            _ => return S3Error::internal(err),
+        };
+        S3Error::new(code, err.message)
+    }
+}
+
 impl From<StoreError> for S3Error {
     fn from(err: StoreError) -> Self {
         match err {
@@ -359,6 +396,7 @@ impl From<StoreError> for S3Error {
                 tracing::warn!(%detail, "write refused: not enough drives up");
                 S3Error::new("ServiceUnavailable", "Please reduce your request rate.")
             }
+            StoreError::Key(err) => S3Error::from(err),
             other @ (StoreError::Meta(_)
             | StoreError::Chunk(_)
             | StoreError::Crypto(_)

@@ -125,6 +125,9 @@ pub enum StoreError {
     Meta(#[from] MetaError),
     #[error("chunk store: {0}")]
     Chunk(ChunkError),
+    /// The key of an encrypted version cannot be had with what the request brought.
+    #[error(transparent)]
+    Key(#[from] encryption::KeyError),
     /// Encrypted bytes that do not decrypt: damage, or a bug. Never served.
     #[error("encryption: {0}")]
     Crypto(#[from] crate::crypto::package::CryptoError),
@@ -157,6 +160,8 @@ pub struct Store {
     /// Seals objects' data keys (derived from the master key); None in stores that never
     /// encrypt (benchmarks).
     sealing_key: Option<encryption::SealingKey>,
+    /// Generates and opens SSE-KMS data keys; None in stores that never encrypt.
+    kms: Option<Arc<crate::kms::Kms>>,
 }
 
 impl Store {
@@ -178,12 +183,19 @@ impl Store {
             gc_wakeup: Arc::new(tokio::sync::Notify::new()),
             access_log: access::AccessLog::default(),
             sealing_key: None,
+            kms: None,
         }
     }
 
     /// Encrypts objects (when asked to) under keys derived from `master`.
     pub fn with_master_key(mut self, master: &crate::crypto::master_key::MasterKey) -> Self {
         self.sealing_key = Some(encryption::SealingKey::from_master(master));
+        self
+    }
+
+    /// SSE-KMS data keys come from (and are opened by) `kms`.
+    pub fn with_kms(mut self, kms: Arc<crate::kms::Kms>) -> Self {
+        self.kms = Some(kms);
         self
     }
 

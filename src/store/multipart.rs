@@ -4,13 +4,13 @@
 
 use md5::{Digest, Md5};
 
-use super::encryption::{SSE_S3, SseRequest};
+use super::encryption::{CustomerKey, SseRequest, StreamId, check_customer_key};
 use super::object::{ChecksumSpec, MAX_PUT_SIZE, Stored, WriteCondition};
 use super::{BodyStream, Store, StoreError, gc::release_blob, now_ms, now_nanos, random_hex};
 use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType, combine_full_object};
 use crate::crypto::package::Encryptor;
 use crate::meta::model::{
-    Encryption, ObjectAttributes, ObjectData, ObjectVersion, PartData, PartRecord, UploadRecord,
+    ObjectAttributes, ObjectData, ObjectVersion, PartData, PartRecord, UploadRecord,
 };
 use crate::meta::{Tree, decode, keys};
 
@@ -27,6 +27,8 @@ pub struct PartInput<'a> {
     pub number: u32,
     pub content_md5: Option<[u8; 16]>,
     pub checksum: Option<Checksum>,
+    /// The SSE-C key of the request (an SSE-C upload's parts need the upload's key).
+    pub customer: Option<&'a CustomerKey>,
 }
 
 pub struct UploadsQuery<'a> {
@@ -43,7 +45,7 @@ impl Store {
         key: &str,
         attrs: ObjectAttributes,
         checksum: Option<(ChecksumAlgorithm, ChecksumType)>,
-        encryption: Option<SseRequest>,
+        encryption: Option<&SseRequest>,
     ) -> Result<UploadRecord, StoreError> {
         let (checksum_algorithm, checksum_type) =
             checksum.unwrap_or((ChecksumAlgorithm::Crc64Nvme, ChecksumType::FullObject));
@@ -58,7 +60,7 @@ impl Store {
             checksum_algorithm,
             checksum_type,
             checksum_declared: checksum.is_some(),
-            encryption: encryption.map(|SseRequest::S3| SSE_S3.to_string()),
+            encryption: encryption.map(|request| self.encryption_template(request)),
             version_uid: encryption.map(|_| random_hex(16)),
         };
         self.meta.transact(|tx| {
@@ -107,6 +109,7 @@ impl Store {
             number: part_number,
             content_md5,
             checksum: expected_checksum,
+            customer,
         } = part.clone();
         let upload = self.upload(bucket, key, upload_id)?;
         if let Some(expected) = &expected_checksum
@@ -128,15 +131,19 @@ impl Store {
         };
         // An encrypted upload's parts each get a data key of their own: a part number may be
         // uploaded again, and a key must never seal two plaintexts under one stream id.
-        let (encryptor, sealed_key) = match (&upload.encryption, &upload.version_uid) {
-            (Some(_), Some(uid)) => {
-                let (data_key, sealed) =
-                    self.new_data_key(SseRequest::S3, bucket, key, uid, part_number)?;
-                let binding = super::encryption::binding(bucket, key, uid, part_number);
-                (
-                    Some(Encryptor::unbounded(&data_key, binding, part_number)),
-                    Some(sealed.sealed_key),
-                )
+        // SSE-C parts need the key the upload was created with.
+        check_customer_key(upload.encryption.as_ref(), customer)?;
+        let (encryptor, keyed) = match (&upload.encryption, &upload.version_uid) {
+            (Some(encryption), Some(uid)) => {
+                let stream = StreamId {
+                    bucket,
+                    key,
+                    uid,
+                    stream: part_number,
+                };
+                let (data_key, sealed) = self.new_data_key(encryption, customer, stream)?;
+                let encryptor = Encryptor::unbounded(&data_key, stream.binding(), part_number);
+                (Some(encryptor), Some((sealed, data_key)))
             }
             _ => (None, None),
         };
@@ -153,11 +160,15 @@ impl Store {
         let part = PartRecord {
             number: part_number,
             size: written.size,
-            etag: hex::encode(written.md5),
+            etag: super::encryption::etag(
+                upload.encryption.as_ref(),
+                keyed.as_ref().map(|(_, data_key)| data_key),
+                &written.md5,
+            ),
             last_modified_ms: now_ms(),
             blob: blob.clone(),
             checksum: Some(written.checksum.clone()),
-            sealed_key,
+            sealed_key: keyed.map(|(sealed, _)| sealed),
         };
         let upload_key = keys::upload(bucket, key, upload_id);
         let part_key = keys::part(upload_id, part_number);
@@ -287,10 +298,7 @@ impl Store {
             restore: None,
             tiering: None,
             class_since_ms: None,
-            encryption: upload.encryption.clone().map(|algorithm| Encryption {
-                algorithm,
-                sealed_key: Vec::new(),
-            }),
+            encryption: upload.encryption.clone(),
         };
         let upload_key = keys::upload(bucket, key, upload_id);
         let version = self.commit_version(bucket, key, version, None, |tx, current| {

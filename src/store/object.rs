@@ -6,7 +6,7 @@ use std::pin::Pin;
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt, stream};
 
-use super::encryption::SseRequest;
+use super::encryption::{CustomerKey, SseRequest, StreamId, check_customer_key};
 use super::hashing::BodyHasher;
 use super::versions::{KeyVersions, VersionSelector};
 use super::{BodyStream, Store, StoreError, now_ms, random_hex};
@@ -137,6 +137,17 @@ struct EncryptedStream<'k> {
     sealed_key: &'k [u8],
 }
 
+/// An encrypted version being read, and how its data keys are had: its record, and the SSE-C
+/// key of the request.
+#[derive(Clone, Copy)]
+struct VersionKeys<'k> {
+    bucket: &'k str,
+    key: &'k str,
+    version: &'k ObjectVersion,
+    encryption: &'k crate::meta::model::Encryption,
+    customer: Option<&'k CustomerKey>,
+}
+
 /// A body that has been consumed and made durable, not yet visible.
 pub(super) struct WrittenData {
     pub size: u64,
@@ -167,10 +178,12 @@ impl Store {
     ) -> Result<WrittenData, StoreError> {
         let mut hasher = BodyHasher::new(checksum.algorithm);
         let mut size: u64 = 0;
-        let inline_limit = if inline_allowed {
-            self.inline_threshold
-        } else {
-            0
+        // The threshold is of the object's size: an encrypted object of that size is stored
+        // inline too, with its 16 bytes of tag per package.
+        let inline_limit = match (inline_allowed, &encryptor) {
+            (false, _) => 0,
+            (true, None) => self.inline_threshold,
+            (true, Some(_)) => package::encrypted_len(self.inline_threshold as u64) as usize,
         };
         let mut sink = Sink {
             store: self,
@@ -243,16 +256,21 @@ impl Store {
         let class = self.class(&input.attrs.storage_class)?;
         // The uid is fixed before the body is read: encrypted packages are bound to it.
         let uid = random_hex(16);
-        let (encryptor, encryption) = match input.encryption {
+        let (encryptor, keyed) = match &input.encryption {
             None => (None, None),
             Some(request) => {
-                let (data_key, encryption) =
-                    self.new_data_key(request, &input.bucket, &input.key, &uid, 0)?;
-                let binding = super::encryption::binding(&input.bucket, &input.key, &uid, 0);
-                (
-                    Some(Encryptor::unbounded(&data_key, binding, 0)),
-                    Some(encryption),
-                )
+                let stream = StreamId {
+                    bucket: &input.bucket,
+                    key: &input.key,
+                    uid: &uid,
+                    stream: 0,
+                };
+                let mut encryption = self.encryption_template(request);
+                let (data_key, sealed) =
+                    self.new_data_key(&encryption, request.customer(), stream)?;
+                encryption.sealed_key = sealed;
+                let encryptor = Encryptor::unbounded(&data_key, stream.binding(), 0);
+                (Some(encryptor), Some((encryption, data_key)))
             }
         };
         let written = self
@@ -280,7 +298,11 @@ impl Store {
             last_modified_ms: now_ms(),
             sequence: 0,
             size: written.size,
-            etag: hex::encode(written.md5),
+            etag: super::encryption::etag(
+                keyed.as_ref().map(|(encryption, _)| encryption),
+                keyed.as_ref().map(|(_, data_key)| data_key),
+                &written.md5,
+            ),
             attrs: input.attrs,
             data,
             checksum: Some(written.checksum.clone()),
@@ -288,7 +310,7 @@ impl Store {
             restore: None,
             tiering: None,
             class_since_ms: None,
-            encryption,
+            encryption: keyed.map(|(encryption, _)| encryption),
         };
         let condition = &input.condition;
         match self.commit_version(
@@ -345,18 +367,28 @@ impl Store {
         })
     }
 
-    /// Stream bytes `range` of a version of bucket/key (decrypted when it is encrypted). The
-    /// blobs stay protected from the GC until the returned stream is dropped.
+    /// Stream bytes `range` of a version of bucket/key (decrypted when it is encrypted; SSE-C
+    /// needs the customer's key). The blobs stay protected from the GC until the returned
+    /// stream is dropped.
     pub fn read_object(
         &self,
         bucket: &str,
         key: &str,
         version: &ObjectVersion,
         range: Range<u64>,
+        customer: Option<&CustomerKey>,
     ) -> Result<ObjectStream, StoreError> {
+        check_customer_key(version.encryption.as_ref(), customer)?;
         let data = self.readable_data(version)?;
         let Some(encryption) = &version.encryption else {
             return self.read_data(version, data, range);
+        };
+        let keys = VersionKeys {
+            bucket,
+            key,
+            version,
+            encryption,
+            customer,
         };
         let ObjectData::Parts(parts) = data else {
             let whole = EncryptedStream {
@@ -364,7 +396,7 @@ impl Store {
                 size: version.size,
                 sealed_key: &encryption.sealed_key,
             };
-            return self.read_stream(bucket, key, version, data, whole, range);
+            return self.read_stream(keys, data, whole, range);
         };
         // Each part is a stream of its own, under its own data key.
         let mut pieces = Vec::new();
@@ -378,7 +410,7 @@ impl Store {
                 size: part.size,
                 sealed_key: sealed,
             };
-            pieces.push(self.read_stream(bucket, key, version, &stored, this_part, within)?);
+            pieces.push(self.read_stream(keys, &stored, this_part, within)?);
         }
         Ok(Box::pin(stream::iter(pieces).flatten()))
     }
@@ -387,9 +419,7 @@ impl Store {
     /// packages the range touches are read.
     fn read_stream(
         &self,
-        bucket: &str,
-        key: &str,
-        version: &ObjectVersion,
+        keys: VersionKeys<'_>,
         data: &ObjectData,
         encrypted: EncryptedStream<'_>,
         range: Range<u64>,
@@ -399,14 +429,20 @@ impl Store {
             size,
             sealed_key,
         } = encrypted;
-        let data_key = self.data_key(bucket, key, &version.uid, stream, sealed_key)?;
+        let version = keys.version;
+        let id = StreamId {
+            bucket: keys.bucket,
+            key: keys.key,
+            uid: &version.uid,
+            stream,
+        };
+        let data_key = self.data_key(keys.encryption, keys.customer, id, sealed_key)?;
         let span = package::ciphertext_span(range, size);
         if span.take == 0 {
             return Ok(Box::pin(stream::empty()));
         }
         let cipher = self.read_data(version, data, span.cipher.clone())?;
-        let binding = super::encryption::binding(bucket, key, &version.uid, stream);
-        let decryptor = Decryptor::new(&data_key, binding, stream, size, &span);
+        let decryptor = Decryptor::new(&data_key, id.binding(), stream, size, &span);
         Ok(Box::pin(package::decrypt_stream(cipher, decryptor)))
     }
 

@@ -62,7 +62,7 @@ pub async fn put(
 pub async fn read_all(store: &Store, version: &ObjectVersion) -> Vec<u8> {
     // Unit tests do not encrypt: bucket and key only bind encrypted packages.
     let mut stream = store
-        .read_object("", "", version, 0..version.size)
+        .read_object("", "", version, 0..version.size, None)
         .expect("read");
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {

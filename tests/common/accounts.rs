@@ -163,3 +163,42 @@ pub fn s3_client_as(server: &TestServer, access_key: &str, secret_key: &str) -> 
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
+
+/// An IAM user of `account` with one access key and the given inline policy (none if empty).
+pub async fn user_with_policy(
+    server: &TestServer,
+    account: &TestAccount,
+    name: &str,
+    policy: &str,
+) -> (String, String) {
+    let call = |params: &[(&str, &str)]| {
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        async move {
+            let borrowed: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            iam_call(server, &account.access_key, &account.secret_key, &borrowed).await
+        }
+    };
+    let (status, body) = call(&[("Action", "CreateUser"), ("UserName", name)]).await;
+    assert_eq!(status, 200, "{body}");
+    if !policy.is_empty() {
+        let (status, body) = call(&[
+            ("Action", "PutUserPolicy"),
+            ("UserName", name),
+            ("PolicyName", "access"),
+            ("PolicyDocument", policy),
+        ])
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = call(&[("Action", "CreateAccessKey"), ("UserName", name)]).await;
+    assert_eq!(status, 200, "{body}");
+    let key = xml_value(&body, "AccessKeyId").expect("AccessKeyId");
+    let secret = xml_value(&body, "SecretAccessKey").expect("SecretAccessKey");
+    (key, secret)
+}

@@ -45,7 +45,7 @@ pub async fn create_upload(app: &AppState, request: &S3Request) -> S3Result<Resp
             key,
             object_attributes(app, request)?,
             checksum,
-            encryption,
+            encryption.as_ref(),
         )
         .await?;
     let mut out = XmlWriter::document();
@@ -56,9 +56,11 @@ pub async fn create_upload(app: &AppState, request: &S3Request) -> S3Result<Resp
     out.close("InitiateMultipartUploadResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
     set_abort_headers(app, request, &mut response, key, upload.initiated_ms)?;
-    if let Some(algorithm) = &upload.encryption {
-        set_header(&mut response, super::sse::SSE_HEADER, algorithm);
-    }
+    super::sse::set_write_headers(
+        &mut response,
+        upload.encryption.as_ref(),
+        encryption.as_ref().and_then(|e| e.customer()),
+    );
     if upload.checksum_declared {
         set_header(
             &mut response,
@@ -106,18 +108,29 @@ pub async fn upload_part(
     }
     let md5 = content_md5(request)?;
     let expected = checksum_spec(request, None)?.expected;
+    let customer = super::sse::request_customer_key(app, request)?;
+    let (bucket, key) = (request.bucket()?, request.key()?);
+    let upload = app.store.upload(bucket, key, upload_id)?;
+    super::sse::authorize_kms(
+        app,
+        &request.principal,
+        upload.encryption.as_ref(),
+        "kms:GenerateDataKey",
+    )?;
     let input = PartInput {
-        bucket: request.bucket()?,
-        key: request.key()?,
+        bucket,
+        key,
         upload_id,
         number,
         content_md5: md5,
         checksum: expected,
+        customer: customer.as_ref(),
     };
     let part = app.store.upload_part(&input, body).await?;
     let mut response = empty_response(StatusCode::OK);
     set_header(&mut response, "etag", &quoted(&part.etag));
-    super::sse::set_part_headers(&mut response, &part);
+    super::sse::set_encryption_headers(&mut response, upload.encryption.as_ref());
+    super::sse::set_customer_headers(&mut response, customer.as_ref());
     if let Some(checksum) = &part.checksum {
         set_checksum_headers(&mut response, checksum, None);
     }

@@ -19,6 +19,7 @@ use crate::s3::request::{RequestBody, S3Request, read_small_body};
 use crate::s3::route::Operation;
 use crate::s3::xml::{self, XmlWriter};
 use crate::store::StoreError;
+use crate::store::encryption::check_customer_key;
 use crate::store::object::{MAX_PUT_SIZE, PutInput, WriteCondition};
 use crate::store::versions::VersionSelector;
 
@@ -209,10 +210,18 @@ pub async fn put_object(
         condition: write_condition(request)?,
         encryption: sse::for_request(app, request)?,
     };
+    let customer = input
+        .encryption
+        .as_ref()
+        .and_then(|e| e.customer().cloned());
     let version = app.store.put_object(input, body).await?;
     let mut response = empty_response(StatusCode::OK);
     set_header(&mut response, "etag", &quoted(&version.etag));
-    sse::set_headers(&mut response, &version);
+    sse::set_write_headers(
+        &mut response,
+        version.encryption.as_ref(),
+        customer.as_ref(),
+    );
     set_current_version_headers(app, request, &mut response, &version)?;
     if let Some(checksum) = &version.checksum {
         set_checksum_headers(&mut response, checksum, version.checksum_type);
@@ -298,6 +307,9 @@ fn respond(
     head: bool,
     read: &ReadInput<'_>,
 ) -> S3Result<Response> {
+    // An SSE-C object answers nothing, not even its ETag, without its key.
+    let customer = sse::request_customer_key(app, request)?;
+    check_customer_key(version.encryption.as_ref(), customer.as_ref())?;
     let part_number = read.part_number;
     let range_header = read.range_header;
     match read
@@ -343,8 +355,11 @@ fn respond(
     let body = if head || span.is_empty() {
         Body::empty()
     } else {
+        sse::authorize_decrypt(app, &request.principal, version)?;
         let (bucket, key) = (request.bucket()?, request.key()?);
-        let stream = app.store.read_object(bucket, key, version, span.clone())?;
+        let stream =
+            app.store
+                .read_object(bucket, key, version, span.clone(), customer.as_ref())?;
         // A read of its bytes keeps an INTELLIGENT_TIERING object in (or brings it back to)
         // Frequent Access; HEAD is not an access.
         app.store.note_access(bucket, key, version);
@@ -356,6 +371,7 @@ fn respond(
     let mut response = Response::new(body);
     *response.status_mut() = status;
     object_headers(&mut response, version);
+    sse::set_customer_headers(&mut response, customer.as_ref());
     set_current_version_headers(app, request, &mut response, version)?;
     set_header(
         &mut response,

@@ -192,7 +192,9 @@ pub async fn post_object(
             expected: None,
         },
         condition: WriteCondition::None,
-        encryption: super::sse::for_write(app, bucket, |name| field(&fields, name))?,
+        encryption: super::sse::for_write(app, &principal, (bucket, key), |name| {
+            field(&fields, name)
+        })?,
     };
     let version = app.store.put_object(input, &mut file_body).await?;
 
@@ -229,6 +231,7 @@ pub async fn post_object(
     };
     set_header(&mut response, "etag", &quoted(&version.etag));
     set_header(&mut response, "location", &location);
+    super::sse::set_headers(&mut response, &version);
     if let Some(checksum) = &version.checksum {
         set_checksum_headers(&mut response, checksum, version.checksum_type);
     }

@@ -49,6 +49,9 @@ pub async fn get_object_attributes(app: &AppState, request: &S3Request) -> S3Res
     let version = app
         .store
         .version(request.bucket()?, request.key()?, selector)?;
+    // As GET and HEAD: an SSE-C object's attributes need its key.
+    let customer = crate::s3::ops::sse::request_customer_key(app, request)?;
+    crate::store::encryption::check_customer_key(version.encryption.as_ref(), customer.as_ref())?;
     let number = |header: &str, default: u32| -> S3Result<u32> {
         match request.header(header) {
             None => Ok(default),

@@ -23,6 +23,7 @@ use crate::s3::request::S3Request;
 use crate::s3::route::Operation;
 use crate::s3::xml::XmlWriter;
 use crate::store::StoreError;
+use crate::store::encryption::{CustomerKey, check_customer_key};
 use crate::store::multipart::PartInput;
 use crate::store::object::{ChecksumSpec, MAX_PUT_SIZE, PutInput};
 use crate::store::versions::{VersionSelector, shown_id};
@@ -65,11 +66,13 @@ fn copy_source(request: &S3Request) -> S3Result<CopySource> {
     })
 }
 
-/// Look up the source, check the caller may read it, and apply the copy-source conditions.
+/// Look up the source, check the caller may read it (and, for SSE-C, brought its key), and
+/// apply the copy-source conditions.
 fn source_version(
     app: &AppState,
     request: &S3Request,
     source: &CopySource,
+    source_key: Option<&CustomerKey>,
 ) -> S3Result<ObjectVersion> {
     let action = Operation::GetObject.action_for(!source.version.is_latest());
     crate::s3::check_access(
@@ -108,6 +111,8 @@ fn source_version(
             access_tier,
         ));
     }
+    check_customer_key(version.encryption.as_ref(), source_key)?;
+    sse::authorize_decrypt(app, &request.principal, &version)?;
     match Conditions::parse_copy_source(request).evaluate(&version.etag, version.last_modified_ms) {
         Outcome::Proceed => Ok(version),
         // For a copy, an unmet "none-match"/"modified-since" is a failed precondition, not a 304.
@@ -130,6 +135,11 @@ fn set_source_version(
     if version.version_id.is_some() || requested == VersionSelector::Null {
         set_header(response, "x-amz-copy-source-version-id", shown_id(version));
     }
+}
+
+/// `x-amz-copy-source-server-side-encryption-customer-*`: the key of an SSE-C source.
+fn source_customer_key(app: &AppState, request: &S3Request) -> S3Result<Option<CustomerKey>> {
+    sse::customer_key(app, sse::COPY_SOURCE_CUSTOMER, |name| request.header(name))
 }
 
 fn too_large(size: u64) -> S3Result<()> {
@@ -165,7 +175,8 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
     let metadata_directive = directive(request, "x-amz-metadata-directive")?;
     let tagging_directive = directive(request, "x-amz-tagging-directive")?;
     let storage_class = storage_class_of(app, request)?;
-    let version = source_version(app, request, &source)?;
+    let source_key = source_customer_key(app, request)?;
+    let version = source_version(app, request, &source, source_key.as_ref())?;
     too_large(version.size)?;
 
     // Copying an older version onto its own key is how a version is restored: allowed.
@@ -174,7 +185,8 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
         && storage_class != version.attrs.storage_class;
     // The redirect location is never copied, so naming one always sets something new.
     let sets_redirect = request.header("x-amz-website-redirect-location").is_some();
-    let sets_encryption = request.header(sse::SSE_HEADER).is_some();
+    let sets_encryption = request.header(sse::SSE_HEADER).is_some()
+        || request.header(sse::CUSTOMER.algorithm).is_some();
     if same_object
         && metadata_directive == Directive::Copy
         && !class_changes
@@ -204,9 +216,19 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
         condition: write_condition(request)?,
         encryption: sse::for_request(app, request)?,
     };
+    let customer = input
+        .encryption
+        .as_ref()
+        .and_then(|e| e.customer().cloned());
     let mut body = app
         .store
-        .read_object(&source.bucket, &source.key, &version, 0..version.size)?
+        .read_object(
+            &source.bucket,
+            &source.key,
+            &version,
+            0..version.size,
+            source_key.as_ref(),
+        )?
         .map_err(S3Error::from);
     app.store.note_access(&source.bucket, &source.key, &version);
     let copied = app.store.put_object(input, &mut body).await?;
@@ -220,7 +242,7 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
     }
     out.close("CopyObjectResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
-    sse::set_headers(&mut response, &copied);
+    sse::set_write_headers(&mut response, copied.encryption.as_ref(), customer.as_ref());
     set_current_version_headers(app, request, &mut response, &copied)?;
     set_source_version(&mut response, &version, source.version);
     Ok(response)
@@ -233,8 +255,16 @@ pub async fn upload_part_copy(app: &AppState, request: &S3Request) -> S3Result<R
     let upload_id = crate::s3::ops::multipart::upload_id(request)?;
     let source = copy_source(request)?;
     // The upload must exist before any byte is copied.
-    app.store.upload(bucket, key, upload_id)?;
-    let version = source_version(app, request, &source)?;
+    let upload = app.store.upload(bucket, key, upload_id)?;
+    sse::authorize_kms(
+        app,
+        &request.principal,
+        upload.encryption.as_ref(),
+        "kms:GenerateDataKey",
+    )?;
+    let source_key = source_customer_key(app, request)?;
+    let customer = sse::request_customer_key(app, request)?;
+    let version = source_version(app, request, &source, source_key.as_ref())?;
     let span = match request.header("x-amz-copy-source-range") {
         None => 0..version.size,
         Some(header) => match ByteRange::parse(header) {
@@ -256,7 +286,13 @@ pub async fn upload_part_copy(app: &AppState, request: &S3Request) -> S3Result<R
     too_large(span.end - span.start)?;
     let mut body = app
         .store
-        .read_object(&source.bucket, &source.key, &version, span)?
+        .read_object(
+            &source.bucket,
+            &source.key,
+            &version,
+            span,
+            source_key.as_ref(),
+        )?
         .map_err(S3Error::from);
     app.store.note_access(&source.bucket, &source.key, &version);
     let input = PartInput {
@@ -266,6 +302,7 @@ pub async fn upload_part_copy(app: &AppState, request: &S3Request) -> S3Result<R
         number,
         content_md5: content_md5(request)?,
         checksum: None,
+        customer: customer.as_ref(),
     };
     let part = app.store.upload_part(&input, &mut body).await?;
 
@@ -278,7 +315,8 @@ pub async fn upload_part_copy(app: &AppState, request: &S3Request) -> S3Result<R
     }
     out.close("CopyPartResult");
     let mut response = xml_response(StatusCode::OK, out.finish());
-    sse::set_part_headers(&mut response, &part);
+    sse::set_encryption_headers(&mut response, upload.encryption.as_ref());
+    sse::set_customer_headers(&mut response, customer.as_ref());
     set_source_version(&mut response, &version, source.version);
     Ok(response)
 }
