@@ -709,3 +709,86 @@ async fn the_server_encrypts_writes_without_headers_by_default() {
     );
     assert!(!tree_contains(&dir, SECRET_MARKER));
 }
+
+#[tokio::test]
+async fn lifecycle_transitions_keep_the_encryption() {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
+        Transition, TransitionStorageClass,
+    };
+    let server = TestServer::start_with(&["--lifecycle-day-seconds", "0.05"]);
+    let s3 = server.client();
+    common::create_bucket(&s3, BUCKET).await;
+    let data = marked(300_000, SECRET_MARKER);
+    put_encrypted(&s3, "sse-s3", &data).await;
+    s3.put_object()
+        .bucket(BUCKET)
+        .key("sse-kms")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await
+        .expect("put SSE-KMS");
+    let kms_key = head_of(&s3, "sse-kms")
+        .await
+        .ssekms_key_id()
+        .map(str::to_string);
+    // GLACIER_IR re-encodes the bytes into the archive layout (RS(8,4)).
+    let rule = LifecycleRule::builder()
+        .id("archive")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .transitions(
+            Transition::builder()
+                .days(1)
+                .storage_class(TransitionStorageClass::GlacierIr)
+                .build(),
+        )
+        .build()
+        .expect("rule");
+    s3.put_bucket_lifecycle_configuration()
+        .bucket(BUCKET)
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .rules(rule)
+                .build()
+                .expect("configuration"),
+        )
+        .send()
+        .await
+        .expect("put lifecycle");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    for key in ["sse-s3", "sse-kms"] {
+        loop {
+            let head = head_of(&s3, key).await;
+            if head.storage_class().map(|c| c.as_str()) == Some("GLACIER_IR") {
+                let expected = if key == "sse-s3" {
+                    ServerSideEncryption::Aes256
+                } else {
+                    ServerSideEncryption::AwsKms
+                };
+                assert_eq!(head.server_side_encryption(), Some(&expected), "{key}");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{key} never moved to GLACIER_IR\n{}",
+                server.log()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(common::get(&s3, BUCKET, key).await, data, "{key}");
+    }
+    assert_eq!(
+        head_of(&s3, "sse-kms")
+            .await
+            .ssekms_key_id()
+            .map(str::to_string),
+        kms_key
+    );
+    assert_eq!(
+        get_range(&s3, "sse-s3", "bytes=65530-196620").await,
+        data[65_530..=196_620]
+    );
+    assert!(!tree_contains(&server.data_dir(), SECRET_MARKER));
+}

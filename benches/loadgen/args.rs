@@ -99,7 +99,9 @@ pub struct Args {
     pub payload: Payload,
 
     /// Ask for SSE-S3 on every PUT (`x-amz-server-side-encryption: AES256`); objects the
-    /// run reads are the ones it wrote, so GETs decrypt.
+    /// run reads are the ones it wrote, so GETs decrypt. (A strata server encrypts writes
+    /// without the header too, unless it runs with `--no-default-encryption`: that is the
+    /// plain baseline.)
     #[arg(long)]
     pub sse: bool,
 

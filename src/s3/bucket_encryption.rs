@@ -3,6 +3,7 @@
 //!
 //! One `Rule` with `ApplyServerSideEncryptionByDefault` (`SSEAlgorithm`: `AES256`, `aws:kms`,
 //! `aws:kms:dsse`; `KMSMasterKeyID` only with the KMS ones) and an optional `BucketKeyEnabled`.
+//! Dual-layer (`aws:kms:dsse`) answers 501: strata applies one layer.
 //! The key is resolved when a write uses it, as on AWS: a configuration may name a key that
 //! does not exist yet, and the writes fail with `KMS.NotFoundException` until it does.
 
@@ -47,13 +48,20 @@ pub fn parse(body: &[u8]) -> Result<BucketEncryption, S3Error> {
         SSE_S3 if kms_key.is_some() => Err(S3Error::invalid_argument(
             "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
         )),
-        SSE_S3 | SSE_KMS | SSE_KMS_DSSE => Ok(BucketEncryption {
+        SSE_KMS_DSSE => Err(dual_layer_not_built()),
+        SSE_S3 | SSE_KMS => Ok(BucketEncryption {
             algorithm,
             kms_key_id: kms_key.filter(|id| !id.is_empty()),
             bucket_key_enabled,
         }),
         _ => Err(S3Error::malformed_xml()),
     }
+}
+
+/// Dual-layer SSE-KMS would claim two independent layers of encryption; strata applies one, so
+/// it refuses the request rather than report a protection it does not give.
+pub fn dual_layer_not_built() -> S3Error {
+    S3Error::not_implemented("dual-layer server-side encryption with KMS keys (aws:kms:dsse)")
 }
 
 /// GetBucketEncryption's document (also the stored form).
@@ -125,8 +133,11 @@ mod tests {
             "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms:dsse</SSEAlgorithm>\
              </ApplyServerSideEncryptionByDefault></Rule>",
         );
-        let parsed = parse(dsse.as_bytes()).expect("parses");
-        assert_eq!(parsed.kms_key_id, None);
+        // One layer is all strata applies: dual-layer is refused, not claimed.
+        assert_eq!(
+            parse(dsse.as_bytes()).expect_err("dsse").code,
+            "NotImplemented"
+        );
     }
 
     #[test]

@@ -378,6 +378,90 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::meta::Tree;
+    use crate::store::object::{ChecksumSpec, PutInput, WriteCondition};
+    use crate::store::test_support::{attrs, test_store};
+
+    /// Whether any metadata record or any file under `dir` holds `needle`.
+    fn anywhere(store: &Store, dir: &std::path::Path, needle: &[u8]) -> bool {
+        let in_meta = Tree::ALL.iter().any(|tree| {
+            let rows = store.meta.scan(*tree, b"", None, usize::MAX).expect("scan");
+            rows.iter().any(|(k, v)| {
+                k.windows(needle.len()).any(|w| w == needle)
+                    || v.windows(needle.len()).any(|w| w == needle)
+            })
+        });
+        fn in_files(dir: &std::path::Path, needle: &[u8]) -> bool {
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|entry| {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        in_files(&path, needle)
+                    } else {
+                        std::fs::read(&path)
+                            .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+                    }
+                })
+        }
+        in_meta || in_files(dir, needle)
+    }
+
+    #[tokio::test]
+    async fn data_keys_and_customer_keys_are_never_stored_in_clear() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let master_text = hex::encode([42u8; 32]);
+        let master = MasterKey::load(dir.path(), Some(&master_text), None, false).expect("key");
+        let store = test_store(&dir.path().join("store")).with_master_key(&master);
+        store
+            .create_bucket("b", "owner", "us-east-1")
+            .await
+            .expect("bucket");
+        let customer = customer(77);
+        for (key, request, size) in [
+            ("s3-inline", SseRequest::S3, 10),
+            ("s3-blob", SseRequest::S3, 300_000),
+            ("c-blob", SseRequest::Customer(customer.clone()), 300_000),
+        ] {
+            let input = PutInput {
+                bucket: "b".into(),
+                key: key.into(),
+                attrs: attrs("STANDARD"),
+                content_md5: None,
+                checksum: ChecksumSpec {
+                    algorithm: crate::checksum::ChecksumAlgorithm::Crc64Nvme,
+                    expected: None,
+                },
+                condition: WriteCondition::None,
+                encryption: Some(request.clone()),
+            };
+            let body = vec![5u8; size];
+            let mut stream = futures_util::stream::iter(vec![Ok(bytes::Bytes::from(body))]);
+            let version = store.put_object(input, &mut stream).await.expect("put");
+            let encryption = version.encryption.as_ref().expect("encrypted");
+            let stream_id = StreamId {
+                bucket: "b",
+                key,
+                uid: &version.uid,
+                stream: 0,
+            };
+            let data_key = store
+                .data_key(
+                    encryption,
+                    request.customer(),
+                    stream_id,
+                    &encryption.sealed_key,
+                )
+                .expect("the data key opens");
+            assert!(
+                !anywhere(&store, dir.path(), data_key.as_bytes()),
+                "{key}: a data key is stored in clear"
+            );
+        }
+        assert!(!anywhere(&store, dir.path(), &customer.key));
+    }
 
     fn customer(byte: u8) -> CustomerKey {
         CustomerKey::new([byte; 32], String::new())

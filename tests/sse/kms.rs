@@ -286,6 +286,12 @@ async fn sse_kms_round_trips_with_the_sdk_across_modes_and_defaults() {
         400,
         "KMS.NotFoundException",
     );
+    // One layer is all strata applies: dual-layer is refused, not claimed.
+    common::assert_raw_error(
+        &raw_put(&[("x-amz-server-side-encryption", "aws:kms:dsse")]),
+        501,
+        "NotImplemented",
+    );
     common::assert_raw_error(
         &raw_put(&[
             ("x-amz-server-side-encryption", "AES256"),

@@ -139,7 +139,6 @@ pub enum Wanted {
     S3,
     Customer(CustomerKey),
     Kms {
-        algorithm: &'static str,
         /// Key id, key ARN, alias name or alias ARN; None = the account's `aws/s3` key.
         key_id: Option<String>,
         context: EncryptionContext,
@@ -170,8 +169,8 @@ pub fn requested<'a>(
         (None, Some(customer)) => Ok(Some(Wanted::Customer(customer))),
         (None, None) => Ok(None),
         (Some(SSE_S3), None) => Ok(Some(Wanted::S3)),
-        (Some(algorithm @ (SSE_KMS | SSE_KMS_DSSE)), None) => Ok(Some(Wanted::Kms {
-            algorithm: if algorithm == SSE_KMS { SSE_KMS } else { SSE_KMS_DSSE },
+        (Some(SSE_KMS_DSSE), None) => Err(bucket_encryption::dual_layer_not_built()),
+        (Some(SSE_KMS), None) => Ok(Some(Wanted::Kms {
             key_id: field(KMS_KEY_HEADER)
                 .map(|id| id.trim().to_string())
                 .filter(|id| !id.is_empty()),
@@ -274,7 +273,6 @@ pub fn for_write<'a>(
         Wanted::S3 => SseRequest::S3,
         Wanted::Customer(customer) => SseRequest::Customer(customer),
         Wanted::Kms {
-            algorithm,
             key_id,
             mut context,
             bucket_key,
@@ -300,7 +298,7 @@ pub fn for_write<'a>(
             };
             context.insert("aws:s3:arn".to_string(), arn);
             SseRequest::Kms(KmsRequest {
-                algorithm,
+                algorithm: SSE_KMS,
                 key: key_info,
                 context,
                 bucket_key,
@@ -312,12 +310,7 @@ pub fn for_write<'a>(
 /// What a bucket's default encryption gives a write without headers.
 fn by_default(config: &bucket_encryption::BucketEncryption) -> Wanted {
     match config.algorithm.as_str() {
-        SSE_KMS | SSE_KMS_DSSE => Wanted::Kms {
-            algorithm: if config.algorithm == SSE_KMS {
-                SSE_KMS
-            } else {
-                SSE_KMS_DSSE
-            },
+        SSE_KMS => Wanted::Kms {
             key_id: config.kms_key_id.clone(),
             context: EncryptionContext::new(),
             bucket_key: config.bucket_key_enabled.unwrap_or(false),
