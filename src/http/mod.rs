@@ -109,6 +109,44 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
     stamp(response, &request_id)
 }
 
+/// Why a small request body (an IAM form, a KMS JSON document) could not be had.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Declared or found to be over the limit.
+    TooLarge,
+    /// The connection failed while reading it.
+    Unreadable(String),
+}
+
+/// Reads a body of at most `max` bytes, refusing a larger declared length before reading.
+pub async fn read_bounded_body(
+    headers: &http::HeaderMap,
+    body: axum::body::Body,
+    max: usize,
+) -> Result<Vec<u8>, BodyError> {
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    match axum::body::to_bytes(body, max).await {
+        Ok(bytes) => Ok(bytes.to_vec()),
+        Err(err) => {
+            let inner = err.into_inner();
+            if inner
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                Err(BodyError::TooLarge)
+            } else {
+                Err(BodyError::Unreadable(inner.to_string()))
+            }
+        }
+    }
+}
+
 /// The headers every response carries: the request id (twice, as AWS) and the server name.
 fn stamp(mut response: Response, request_id: &str) -> Response {
     let headers = response.headers_mut();

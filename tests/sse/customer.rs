@@ -75,6 +75,24 @@ async fn get_with(s3: &aws_sdk_s3::Client, name: &str, key: &Key, range: Option<
         .to_vec()
 }
 
+/// A GET with these SSE-C headers, which must fail.
+async fn get_fails(
+    s3: &aws_sdk_s3::Client,
+    name: &str,
+    key_b64: &str,
+    key_md5: &str,
+) -> aws_sdk_s3::error::SdkError<aws_sdk_s3::operation::get_object::GetObjectError> {
+    s3.get_object()
+        .bucket(BUCKET)
+        .key(name)
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(key_b64)
+        .sse_customer_key_md5(key_md5)
+        .send()
+        .await
+        .expect_err("the GET must fail")
+}
+
 #[tokio::test]
 async fn sse_c_objects_need_their_key_and_keep_it_off_the_disk() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -126,28 +144,10 @@ async fn sse_c_objects_need_their_key_and_keep_it_off_the_disk() {
         .expect_err("no key");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(400));
     // Another key: 403 AccessDenied.
-    let err = s3
-        .get_object()
-        .bucket(BUCKET)
-        .key("locked")
-        .sse_customer_algorithm("AES256")
-        .sse_customer_key(&wrong.b64)
-        .sse_customer_key_md5(&wrong.md5)
-        .send()
-        .await
-        .expect_err("wrong key");
+    let err = get_fails(&s3, "locked", &wrong.b64, &wrong.md5).await;
     common::assert_sdk_error(&err, 403, "AccessDenied");
     // The right key with the MD5 of another: 400 InvalidArgument.
-    let err = s3
-        .get_object()
-        .bucket(BUCKET)
-        .key("locked")
-        .sse_customer_algorithm("AES256")
-        .sse_customer_key(&right.b64)
-        .sse_customer_key_md5(&wrong.md5)
-        .send()
-        .await
-        .expect_err("wrong MD5");
+    let err = get_fails(&s3, "locked", &right.b64, &wrong.md5).await;
     common::assert_sdk_error(&err, 400, "InvalidArgument");
     // A key of the wrong length, and an algorithm other than AES256.
     let err = s3
@@ -175,16 +175,7 @@ async fn sse_c_objects_need_their_key_and_keep_it_off_the_disk() {
     common::assert_sdk_error(&err, 400, "InvalidEncryptionAlgorithmError");
     // SSE-C headers on an object that is not SSE-C: 400 InvalidRequest.
     common::put(&s3, BUCKET, "s3-managed", b"plain".to_vec()).await;
-    let err = s3
-        .get_object()
-        .bucket(BUCKET)
-        .key("s3-managed")
-        .sse_customer_algorithm("AES256")
-        .sse_customer_key(&right.b64)
-        .sse_customer_key_md5(&right.md5)
-        .send()
-        .await
-        .expect_err("not applicable");
+    let err = get_fails(&s3, "s3-managed", &right.b64, &right.md5).await;
     common::assert_sdk_error(&err, 400, "InvalidRequest");
     // Both SSE-C and x-amz-server-side-encryption: 400 InvalidArgument.
     let err = s3

@@ -106,32 +106,17 @@ pub async fn dispatch(app: Arc<AppState>, request: Request, request_id: &str) ->
 }
 
 async fn read_body(headers: &http::HeaderMap, body: axum::body::Body) -> Result<Vec<u8>, KmsError> {
-    let too_large =
-        || KmsError::validation(format!("Request bodies are limited to {MAX_BODY} bytes."));
-    let declared = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY as u64) {
-        return Err(too_large());
-    }
-    match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => Ok(bytes.to_vec()),
-        Err(err) => {
-            let inner = err.into_inner();
-            if inner
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                Err(too_large())
-            } else {
-                Err(KmsError::new(
-                    "SerializationException",
-                    format!("The request body could not be read: {inner}"),
-                ))
+    crate::http::read_bounded_body(headers, body, MAX_BODY)
+        .await
+        .map_err(|err| match err {
+            crate::http::BodyError::TooLarge => {
+                KmsError::validation(format!("Request bodies are limited to {MAX_BODY} bytes."))
             }
-        }
-    }
+            crate::http::BodyError::Unreadable(why) => KmsError::new(
+                "SerializationException",
+                format!("The request body could not be read: {why}"),
+            ),
+        })
 }
 
 /// Authenticate, then route, parse and run. Authentication comes first, so an unauthenticated
