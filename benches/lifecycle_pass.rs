@@ -748,6 +748,7 @@ async fn put(store: &Store, key: &str) -> Result<strata::meta::model::ObjectVers
         },
         condition: WriteCondition::None,
         encryption: None,
+        lock: None,
     };
     let mut body = stream::iter(vec![Ok::<_, S3Error>(Bytes::from_static(BODY))]);
     store.put_object(input, &mut body).await

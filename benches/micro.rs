@@ -419,6 +419,7 @@ fn object_version(i: u64) -> ObjectVersion {
         tiering: None,
         class_since_ms: None,
         encryption: None,
+        lock: None,
     }
 }
 
@@ -523,6 +524,7 @@ fn fill() -> MetaFixture {
                 lifecycle_revision: None,
                 intelligent_tiering_revision: None,
                 encryption_revision: None,
+                object_lock_revision: None,
                 acl: None,
                 ownership: None,
                 public_access_block: None,

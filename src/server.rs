@@ -118,6 +118,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         bucket_websites: Default::default(),
         bucket_lifecycles: Default::default(),
         bucket_encryption: Default::default(),
+        bucket_object_lock: Default::default(),
         lifecycle: lifecycle.clone(),
         region: config.region.clone(),
         domain: config.domain.clone(),

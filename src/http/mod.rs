@@ -27,6 +27,7 @@ pub struct AppState {
     pub bucket_websites: ConfigCache<crate::s3::website::WebsiteConfig>,
     pub bucket_lifecycles: ConfigCache<crate::lifecycle::rules::LifecycleConfiguration>,
     pub bucket_encryption: ConfigCache<crate::s3::bucket_encryption::BucketEncryption>,
+    pub bucket_object_lock: ConfigCache<crate::s3::object_lock::ObjectLockConfig>,
     /// The lifecycle worker (an operator can ask for a pass: `strata admin lifecycle run`).
     pub lifecycle: Arc<crate::lifecycle::LifecycleWorker>,
     pub region: String,

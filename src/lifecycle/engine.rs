@@ -142,6 +142,7 @@ impl Engine {
                 .lifecycle
                 .as_ref()
                 .and_then(|config| config.next_action(&facts, day_ms))
+                .and_then(|(due, action)| held_by_lock(version, due, action))
                 .map(|(due, action)| (due, Step::Lifecycle(action)));
             let tier = self
                 .tier_move(bucket, key, version, rules.tiering.as_deref(), now)
@@ -242,11 +243,16 @@ impl Engine {
             }
             Action::ExpireNoncurrent | Action::RemoveExpiredDeleteMarker => {
                 let selector = VersionSelector::of(version);
-                let outcome = self
+                match self
                     .store
-                    .delete_object(bucket, key, selector, &record.owner)
-                    .await?;
-                Ok(outcome.version_id.is_some())
+                    .delete_object(bucket, key, selector, &record.owner, false)
+                    .await
+                {
+                    Ok(outcome) => Ok(outcome.version_id.is_some()),
+                    // Locked since the key was looked at: the next look schedules it anew.
+                    Err(StoreError::ObjectLocked) => Ok(true),
+                    Err(err) => Err(err),
+                }
             }
         }
     }
@@ -329,4 +335,19 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Object Lock holds back what would remove a version for good: a noncurrent expiration waits
+/// for the end of the retention, and for as long as a legal hold is on (the hold's removal
+/// rewrites the record, which has the key looked at again). Expiring the current version only
+/// adds a delete marker, and transitions keep the lock: both go ahead.
+fn held_by_lock(version: &ObjectVersion, due: i64, action: Action) -> Option<(i64, Action)> {
+    let Some(lock) = version.lock.filter(|_| action == Action::ExpireNoncurrent) else {
+        return Some((due, action));
+    };
+    if lock.legal_hold == Some(true) {
+        return None;
+    }
+    let until = lock.retention.map_or(due, |r| r.retain_until_ms);
+    Some((due.max(until), action))
 }

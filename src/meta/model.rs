@@ -61,6 +61,10 @@ pub struct BucketRecord {
     /// Revision of the default encryption configuration (PutBucketEncryption); None = none.
     #[serde(default)]
     pub encryption_revision: Option<u64>,
+    /// Revision of the Object Lock configuration (PutObjectLockConfiguration, or CreateBucket
+    /// with Object Lock); None = Object Lock is not enabled. Once set it is never removed.
+    #[serde(default)]
+    pub object_lock_revision: Option<u64>,
     /// The bucket ACL; None = the default (the owner's FULL_CONTROL).
     #[serde(default)]
     pub acl: Option<Acl>,
@@ -184,6 +188,53 @@ pub struct ObjectVersion {
     /// Server-side encryption of the stored bytes; None = stored as sent.
     #[serde(default)]
     pub encryption: Option<Encryption>,
+    /// Object Lock: retention and legal hold (`store::object_lock`); None = neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<ObjectLock>,
+}
+
+/// A version's Object Lock state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ObjectLock {
+    #[serde(default)]
+    pub retention: Option<Retention>,
+    /// None = never set (GetObjectLegalHold answers NoSuchObjectLockConfiguration); a hold
+    /// released reads OFF.
+    #[serde(default)]
+    pub legal_hold: Option<bool>,
+}
+
+/// A retention period: the version cannot be deleted before `retain_until_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    pub mode: LockMode,
+    pub retain_until_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LockMode {
+    /// Shortened or removed only with `x-amz-bypass-governance-retention` and the
+    /// `s3:BypassGovernanceRetention` permission.
+    Governance,
+    /// Extended only; never shortened or removed, by anyone.
+    Compliance,
+}
+
+impl LockMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockMode::Governance => "GOVERNANCE",
+            LockMode::Compliance => "COMPLIANCE",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LockMode> {
+        match text {
+            "GOVERNANCE" => Some(LockMode::Governance),
+            "COMPLIANCE" => Some(LockMode::Compliance),
+            _ => None,
+        }
+    }
 }
 
 /// How a version's bytes are encrypted (`crypto::package`: AES-256-GCM packages bound to bucket,
@@ -327,6 +378,9 @@ pub struct UploadRecord {
     /// bound to it; None for uploads in clear (the uid is drawn at completion).
     #[serde(default)]
     pub version_uid: Option<String>,
+    /// Object Lock the object gets at completion (the request's headers).
+    #[serde(default)]
+    pub lock: Option<ObjectLock>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -49,8 +49,9 @@ fn status_of(code: &str) -> StatusCode {
         | "NoSuchTagSet"
         | "NoSuchWebsiteConfiguration"
         | "ServerSideEncryptionConfigurationNotFoundError"
-        | "NoSuchPublicAccessBlockConfiguration"
         | "ObjectLockConfigurationNotFoundError"
+        | "NoSuchObjectLockConfiguration"
+        | "NoSuchPublicAccessBlockConfiguration"
         | "OwnershipControlsNotFoundError"
         | "NoSuchConfiguration" => S::NOT_FOUND,
         "BucketAlreadyExists"
@@ -397,6 +398,13 @@ impl From<StoreError> for S3Error {
                 S3Error::new("ServiceUnavailable", "Please reduce your request rate.")
             }
             StoreError::Key(err) => S3Error::from(err),
+            StoreError::ObjectLocked => {
+                S3Error::new("AccessDenied", "Access Denied because object protected by object lock.")
+            }
+            StoreError::ObjectLockNeedsVersioning => S3Error::new(
+                "InvalidBucketState",
+                "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+            ),
             other @ (StoreError::Meta(_)
             | StoreError::Chunk(_)
             | StoreError::Crypto(_)

@@ -12,6 +12,7 @@
 pub mod bucket_encryption;
 pub mod cors;
 pub mod error;
+pub mod object_lock;
 pub mod ops;
 pub mod policy_context;
 pub mod request;
@@ -192,6 +193,20 @@ pub(crate) fn check_access(
     key: Option<&str>,
     request: &S3Request,
 ) -> S3Result<()> {
+    check_access_with(app, principal, action, bucket, key, request, &[])
+}
+
+/// [`check_access`] with condition keys only the body carries (PutObjectRetention's
+/// `s3:object-lock-*`), added to the request's own.
+pub(crate) fn check_access_with(
+    app: &AppState,
+    principal: &Principal,
+    action: &str,
+    bucket: Option<&str>,
+    key: Option<&str>,
+    request: &S3Request,
+    body_keys: &[(&str, String)],
+) -> S3Result<()> {
     let other_bucket;
     let record = match bucket {
         // CreateBucket is decided as for a new bucket of the caller's; when the name is taken,
@@ -240,18 +255,25 @@ pub(crate) fn check_access(
             .unwrap_or_else(|| policy::acl::Acl::private(&version.attrs.owner))
     });
     // Built only when a policy will read them: most buckets have none.
-    let with_tags;
+    let extended;
     let context = match &object {
-        Some(version) if reads_tags => {
+        _ if !body_keys.is_empty() || (reads_tags && object.is_some()) => {
             let mut context = request.conditions().clone();
-            for (tag, value) in &version.attrs.tags {
+            for (tag, value) in object
+                .iter()
+                .filter(|_| reads_tags)
+                .flat_map(|v| &v.attrs.tags)
+            {
                 context.insert(
                     &format!("{}{tag}", policy::document::EXISTING_OBJECT_TAG_PREFIX),
                     vec![value.clone()],
                 );
             }
-            with_tags = context;
-            &with_tags
+            for (name, value) in body_keys {
+                context.insert(name, vec![value.clone()]);
+            }
+            extended = context;
+            &extended
         }
         _ if bucket_policy.is_some() || matches!(principal, Principal::User(_)) => {
             request.conditions()

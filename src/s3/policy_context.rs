@@ -22,7 +22,7 @@ pub struct RequestFacts<'a> {
 }
 
 /// Request headers that become `s3:<header>` condition keys when present.
-const HEADER_KEYS: [&str; 7] = [
+const HEADER_KEYS: [&str; 10] = [
     "x-amz-acl",
     "x-amz-server-side-encryption",
     "x-amz-server-side-encryption-aws-kms-key-id",
@@ -30,7 +30,18 @@ const HEADER_KEYS: [&str; 7] = [
     "x-amz-content-sha256",
     "x-amz-copy-source",
     "x-amz-metadata-directive",
+    "x-amz-object-lock-mode",
+    "x-amz-object-lock-retain-until-date",
+    "x-amz-object-lock-legal-hold",
 ];
+
+/// `s3:<header>`, except that the Object Lock headers are `s3:object-lock-*`, as AWS names them.
+fn header_key(header: &str) -> String {
+    match header.strip_prefix("x-amz-object-lock-") {
+        Some(rest) => format!("s3:object-lock-{rest}"),
+        None => format!("s3:{header}"),
+    }
+}
 
 /// Query parameters of the listing operations that become `s3:<name>` keys.
 const LIST_KEYS: [&str; 3] = ["prefix", "delimiter", "max-keys"];
@@ -68,7 +79,7 @@ pub fn condition_context(facts: &RequestFacts<'_>) -> ConditionContext {
         let key = match name.as_str() {
             "user-agent" => "aws:UserAgent".to_string(),
             "referer" => "aws:Referer".to_string(),
-            other if HEADER_KEYS.contains(&other) => format!("s3:{other}"),
+            other if HEADER_KEYS.contains(&other) => header_key(other),
             _ => continue,
         };
         if let Ok(value) = value.to_str()
@@ -115,6 +126,17 @@ pub fn condition_context(facts: &RequestFacts<'_>) -> ConditionContext {
     {
         let age = (since_epoch.as_millis() as i64 - signed_ms).max(0);
         context.insert("s3:signatureAge", vec![age.to_string()]);
+    }
+    // Days left of the retention a write asks for (rounded up), as AWS computes it.
+    if let Some(until) =
+        header("x-amz-object-lock-retain-until-date").and_then(super::object_lock::parse_date)
+    {
+        let day_ms = 86_400_000i64;
+        let remaining = (until - since_epoch.as_millis() as i64).max(0);
+        context.insert(
+            "s3:object-lock-remaining-retention-days",
+            vec![((remaining + day_ms - 1) / day_ms).to_string()],
+        );
     }
     if let Some(tagging) = header("x-amz-tagging") {
         let mut keys = Vec::new();

@@ -82,6 +82,12 @@ pub enum Operation {
     GetBucketEncryption,
     PutBucketEncryption,
     DeleteBucketEncryption,
+    GetObjectLockConfiguration,
+    PutObjectLockConfiguration,
+    GetObjectRetention,
+    PutObjectRetention,
+    GetObjectLegalHold,
+    PutObjectLegalHold,
     /// A bucket or object sub-resource S3 has and strata does not have yet (answered 501).
     NotImplemented(&'static str),
 }
@@ -165,6 +171,12 @@ impl Operation {
             GetBucketEncryption => "s3:GetEncryptionConfiguration",
             // AWS has no DeleteBucketEncryption action: deleting is putting.
             PutBucketEncryption | DeleteBucketEncryption => "s3:PutEncryptionConfiguration",
+            GetObjectLockConfiguration => "s3:GetBucketObjectLockConfiguration",
+            PutObjectLockConfiguration => "s3:PutBucketObjectLockConfiguration",
+            GetObjectRetention => "s3:GetObjectRetention",
+            PutObjectRetention => "s3:PutObjectRetention",
+            GetObjectLegalHold => "s3:GetObjectLegalHold",
+            PutObjectLegalHold => "s3:PutObjectLegalHold",
             NotImplemented(_) => "s3:Unknown",
         }
     }
@@ -254,6 +266,16 @@ const BUCKET_ROUTES: &[(Method, &str, Operation)] = &[
         "encryption",
         Operation::DeleteBucketEncryption,
     ),
+    (
+        Method::GET,
+        "object-lock",
+        Operation::GetObjectLockConfiguration,
+    ),
+    (
+        Method::PUT,
+        "object-lock",
+        Operation::PutObjectLockConfiguration,
+    ),
 ];
 
 /// Sub-resource operations on an object.
@@ -265,6 +287,10 @@ const OBJECT_ROUTES: &[(Method, &str, Operation)] = &[
     (Method::PUT, "acl", Operation::PutObjectAcl),
     (Method::GET, "attributes", Operation::GetObjectAttributes),
     (Method::POST, "restore", Operation::RestoreObject),
+    (Method::GET, "retention", Operation::GetObjectRetention),
+    (Method::PUT, "retention", Operation::PutObjectRetention),
+    (Method::GET, "legal-hold", Operation::GetObjectLegalHold),
+    (Method::PUT, "legal-hold", Operation::PutObjectLegalHold),
 ];
 
 /// Query keywords that name a bucket sub-resource S3 supports but strata does not implement yet
@@ -488,6 +514,13 @@ mod tests {
                 "GET /b?versions&prefix=a&key-marker=k",
                 Ok(ListObjectVersions),
             ),
+            ("GET /b?object-lock", Ok(GetObjectLockConfiguration)),
+            ("PUT /b?object-lock", Ok(PutObjectLockConfiguration)),
+            ("DELETE /b?object-lock", Ok(NotImplemented("object-lock"))),
+            ("GET /b/k?retention", Ok(GetObjectRetention)),
+            ("PUT /b/k?retention&versionId=v", Ok(PutObjectRetention)),
+            ("GET /b/k?legal-hold", Ok(GetObjectLegalHold)),
+            ("PUT /b/k?legal-hold", Ok(PutObjectLegalHold)),
             ("GET /b?policy", Ok(GetBucketPolicy)),
             ("PUT /b?policy", Ok(PutBucketPolicy)),
             ("DELETE /b?policy", Ok(DeleteBucketPolicy)),

@@ -149,6 +149,7 @@ mod tests {
             lifecycle_revision: None,
             intelligent_tiering_revision: None,
             encryption_revision: None,
+            object_lock_revision: None,
             acl: None,
             ownership: None,
             public_access_block: None,

@@ -1,6 +1,7 @@
 //! Bucket records: create, look up, list, delete (only when empty of objects and uploads).
 
 use super::acl::BucketAccess;
+use super::bucket_config::BucketConfig;
 use super::{Store, StoreError, now_ms};
 use crate::meta::model::{BucketRecord, Versioning};
 use crate::meta::{Tree, keys};
@@ -12,7 +13,7 @@ impl Store {
         owner: &str,
         region: &str,
     ) -> Result<BucketRecord, StoreError> {
-        self.create_bucket_with(name, owner, region, BucketAccess::default())
+        self.create_bucket_with(name, owner, region, BucketAccess::default(), None)
             .await
     }
 
@@ -24,8 +25,9 @@ impl Store {
         owner: &str,
         region: &str,
         access: BucketAccess,
+        object_lock: Option<&str>,
     ) -> Result<BucketRecord, StoreError> {
-        let record = BucketRecord {
+        let mut record = BucketRecord {
             name: name.to_string(),
             created_ms: now_ms(),
             region: region.to_string(),
@@ -39,17 +41,31 @@ impl Store {
             lifecycle_revision: None,
             intelligent_tiering_revision: None,
             encryption_revision: None,
+            object_lock_revision: None,
             acl: access.acl,
             ownership: access.ownership,
             public_access_block: access.public_access_block,
             object_acls: false,
         };
+        // Object Lock at creation (its configuration document given) turns versioning on for
+        // good, in the same transaction as the bucket.
+        if object_lock.is_some() {
+            record.versioning = Versioning::Enabled;
+            record.object_lock_revision = Some(super::now_nanos());
+        }
         self.meta.transact(|tx| {
             if let Some(existing) = tx.get_record::<BucketRecord>(Tree::Buckets, name.as_bytes())? {
                 return Err(StoreError::BucketExists {
                     name: name.to_string(),
                     owned_by_caller: existing.owner == owner,
                 });
+            }
+            if let Some(document) = object_lock {
+                tx.put(
+                    Tree::BucketConfigs,
+                    &BucketConfig::ObjectLock.key(name),
+                    document.as_bytes(),
+                )?;
             }
             tx.put_record(Tree::Buckets, name.as_bytes(), &record)?;
             Ok(())
@@ -87,6 +103,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.meta.transact(|tx| {
             let mut record = Store::writable_bucket(tx, name)?;
+            if record.object_lock_revision.is_some() && versioning != Versioning::Enabled {
+                return Err(StoreError::ObjectLockNeedsVersioning);
+            }
             record.versioning = versioning;
             tx.put_record(Tree::Buckets, name.as_bytes(), &record)?;
             Ok::<(), StoreError>(())

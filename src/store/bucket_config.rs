@@ -21,16 +21,19 @@ pub enum BucketConfig {
     IntelligentTiering,
     /// Default encryption (PutBucketEncryption).
     Encryption,
+    /// Object Lock (PutObjectLockConfiguration): present = enabled, for good.
+    ObjectLock,
 }
 
 impl BucketConfig {
-    pub const ALL: [BucketConfig; 6] = [
+    pub const ALL: [BucketConfig; 7] = [
         BucketConfig::Policy,
         BucketConfig::Cors,
         BucketConfig::Website,
         BucketConfig::Lifecycle,
         BucketConfig::IntelligentTiering,
         BucketConfig::Encryption,
+        BucketConfig::ObjectLock,
     ];
 
     /// The document's entry under the bucket in `Tree::BucketConfigs` (part of the on-disk format).
@@ -42,6 +45,7 @@ impl BucketConfig {
             BucketConfig::Lifecycle => "lifecycle",
             BucketConfig::IntelligentTiering => "intelligent-tiering",
             BucketConfig::Encryption => "encryption",
+            BucketConfig::ObjectLock => "object-lock",
         }
     }
 
@@ -54,6 +58,7 @@ impl BucketConfig {
             BucketConfig::Lifecycle => "lifecycle configuration",
             BucketConfig::IntelligentTiering => "Intelligent-Tiering configurations",
             BucketConfig::Encryption => "encryption configuration",
+            BucketConfig::ObjectLock => "Object Lock configuration",
         }
     }
 
@@ -66,6 +71,7 @@ impl BucketConfig {
             BucketConfig::Lifecycle => record.lifecycle_revision,
             BucketConfig::IntelligentTiering => record.intelligent_tiering_revision,
             BucketConfig::Encryption => record.encryption_revision,
+            BucketConfig::ObjectLock => record.object_lock_revision,
         }
     }
 
@@ -77,6 +83,7 @@ impl BucketConfig {
             BucketConfig::Lifecycle => &mut record.lifecycle_revision,
             BucketConfig::IntelligentTiering => &mut record.intelligent_tiering_revision,
             BucketConfig::Encryption => &mut record.encryption_revision,
+            BucketConfig::ObjectLock => &mut record.object_lock_revision,
         }
     }
 
@@ -94,19 +101,20 @@ impl Store {
         which: BucketConfig,
         document: Option<String>,
     ) -> Result<(), StoreError> {
-        self.edit_bucket_config(name, which, |_| Ok(document.clone()))
+        self.edit_bucket_config(name, which, |_, _| Ok(document.clone()))
             .await
     }
 
     /// Replaces a configuration document by what `edit` makes of the stored one, in one
     /// transaction (documents holding several configurations are edited one at a time by
-    /// concurrent requests). `edit` returns None to delete the document, or refuses the change
-    /// with [`StoreError::Refused`].
+    /// concurrent requests). `edit` sees the bucket record too (Object Lock needs versioning
+    /// on); it returns None to delete the document, or refuses the change with
+    /// [`StoreError::Refused`].
     pub async fn edit_bucket_config(
         &self,
         name: &str,
         which: BucketConfig,
-        edit: impl Fn(Option<String>) -> Result<Option<String>, StoreError>,
+        edit: impl Fn(&BucketRecord, Option<String>) -> Result<Option<String>, StoreError>,
     ) -> Result<(), StoreError> {
         let at = which.key(name);
         self.meta.transact(|tx| {
@@ -124,7 +132,7 @@ impl Store {
                         ))
                     })?,
             };
-            let document = edit(stored)?;
+            let document = edit(&record, stored)?;
             let revision = which.revision_mut(&mut record);
             match &document {
                 Some(text) => {

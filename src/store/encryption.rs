@@ -436,6 +436,7 @@ mod tests {
                 },
                 condition: WriteCondition::None,
                 encryption: Some(request.clone()),
+                lock: None,
             };
             let body = vec![5u8; size];
             let mut stream = futures_util::stream::iter(vec![Ok(bytes::Bytes::from(body))]);

@@ -26,6 +26,7 @@ pub mod list;
 pub mod list_versions;
 pub mod multipart;
 pub mod object;
+pub mod object_lock;
 mod readers;
 pub mod restore;
 #[cfg(test)]
@@ -125,6 +126,12 @@ pub enum StoreError {
     Meta(#[from] MetaError),
     #[error("chunk store: {0}")]
     Chunk(ChunkError),
+    /// The version is under an Object Lock retention or legal hold.
+    #[error("the object is protected by Object Lock")]
+    ObjectLocked,
+    /// Versioning stays Enabled on a bucket with Object Lock.
+    #[error("the bucket has Object Lock: its versioning cannot change")]
+    ObjectLockNeedsVersioning,
     /// The key of an encrypted version cannot be had with what the request brought.
     #[error(transparent)]
     Key(#[from] encryption::KeyError),

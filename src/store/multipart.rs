@@ -46,6 +46,7 @@ impl Store {
         attrs: ObjectAttributes,
         checksum: Option<(ChecksumAlgorithm, ChecksumType)>,
         encryption: Option<&SseRequest>,
+        lock: Option<crate::meta::model::ObjectLock>,
     ) -> Result<UploadRecord, StoreError> {
         let (checksum_algorithm, checksum_type) =
             checksum.unwrap_or((ChecksumAlgorithm::Crc64Nvme, ChecksumType::FullObject));
@@ -62,6 +63,7 @@ impl Store {
             checksum_declared: checksum.is_some(),
             encryption: encryption.map(|request| self.encryption_template(request)),
             version_uid: encryption.map(|_| random_hex(16)),
+            lock,
         };
         self.meta.transact(|tx| {
             let bucket_record = Store::writable_bucket(tx, bucket)?;
@@ -228,6 +230,7 @@ impl Store {
         upload_id: &str,
         requested: &[RequestedPart],
         condition: &WriteCondition,
+        default_lock: Option<crate::meta::model::ObjectLock>,
     ) -> Result<ObjectVersion, StoreError> {
         let upload = self.upload(bucket, key, upload_id)?;
         if requested.is_empty() {
@@ -299,6 +302,8 @@ impl Store {
             tiering: None,
             class_since_ms: None,
             encryption: upload.encryption.clone(),
+            // The upload's own lock, else the bucket's default retention as of completion.
+            lock: upload.lock.or(default_lock),
         };
         let upload_key = keys::upload(bucket, key, upload_id);
         let version = self.commit_version(bucket, key, version, None, |tx, current| {

@@ -28,6 +28,8 @@ pub struct PutInput {
     pub condition: WriteCondition,
     /// Server-side encryption to apply; None = store the bytes as sent.
     pub encryption: Option<SseRequest>,
+    /// Object Lock the new version gets (its headers', or the bucket's default retention).
+    pub lock: Option<crate::meta::model::ObjectLock>,
 }
 
 /// Which checksum to compute over a body, and the value the client declared in a header (if it
@@ -311,6 +313,7 @@ impl Store {
             tiering: None,
             class_since_ms: None,
             encryption: keyed.map(|(encryption, _)| encryption),
+            lock: input.lock,
         };
         let condition = &input.condition;
         match self.commit_version(

@@ -54,6 +54,7 @@ pub async fn put(
         },
         condition: WriteCondition::None,
         encryption: None,
+        lock: None,
     };
     let mut body = stream::iter(vec![Ok(Bytes::copy_from_slice(body))]);
     store.put_object(input, &mut body).await.expect("put")

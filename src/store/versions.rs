@@ -109,6 +109,9 @@ pub(super) struct KeyVersions<'t, 'a> {
     object_key: Vec<u8>,
     pub usage: UsageDelta,
     charging: Option<Charging<'t>>,
+    /// The caller may remove GOVERNANCE-retained versions (it sent the bypass header and has
+    /// the permission); nothing removes a COMPLIANCE-retained or legally held one.
+    bypass_governance: bool,
 }
 
 impl<'t, 'a> KeyVersions<'t, 'a> {
@@ -120,7 +123,14 @@ impl<'t, 'a> KeyVersions<'t, 'a> {
             object_key: keys::object(bucket, key),
             usage: UsageDelta::default(),
             charging: None,
+            bypass_governance: false,
         }
+    }
+
+    /// Lets this step remove versions under GOVERNANCE retention.
+    pub fn bypassing_governance(mut self, bypass: bool) -> Self {
+        self.bypass_governance = bypass;
+        self
     }
 
     /// Versions this removes (deletes, overwrites) before their class's minimum storage
@@ -217,6 +227,7 @@ impl<'t, 'a> KeyVersions<'t, 'a> {
     /// Remove one version record and release what it referenced (inline bytes, blobs → GC).
     /// The caller decides what becomes latest when `was_latest`.
     pub fn remove(&mut self, version: &ObjectVersion, was_latest: bool) -> Result<(), StoreError> {
+        super::object_lock::check_removal(version, super::now_ms(), self.bypass_governance)?;
         let uid = version.uid_bytes();
         self.tx
             .delete(Tree::Versions, &version_key(self.bucket, self.key, version))?;
@@ -388,16 +399,19 @@ impl Store {
     /// the `null` version. With a version: that version (or marker) is removed for good, and
     /// when it was the latest the one below it becomes latest. Deleting what does not exist
     /// succeeds, as on AWS.
+    /// A version under Object Lock is not removed ([`StoreError::ObjectLocked`]); one under
+    /// GOVERNANCE retention is when `bypass_governance`.
     pub async fn delete_object(
         &self,
         bucket: &str,
         key: &str,
         selector: VersionSelector,
         owner: &str,
+        bypass_governance: bool,
     ) -> Result<DeleteOutcome, StoreError> {
         let outcome = match selector {
             VersionSelector::Latest => self.delete_latest(bucket, key, owner, None)?,
-            _ => self.delete_version(bucket, key, selector)?,
+            _ => self.delete_version(bucket, key, selector, bypass_governance)?,
         };
         if let Some(outcome) = outcome {
             self.sync().await?;
@@ -478,6 +492,7 @@ impl Store {
         bucket: &str,
         key: &str,
         selector: VersionSelector,
+        bypass_governance: bool,
     ) -> Result<Option<DeleteOutcome>, StoreError> {
         // The engines cannot range-scan inside a transaction, so the version below the target
         // is read first and the transaction re-checks that nothing moved; if something did, it
@@ -490,7 +505,9 @@ impl Store {
             let below = self.version_below(bucket, key, &target)?;
             let result = self.meta.transact(|tx| {
                 let record = Store::writable_bucket(tx, bucket)?;
-                let mut versions = KeyVersions::new(tx, bucket, key).charging(self.charging());
+                let mut versions = KeyVersions::new(tx, bucket, key)
+                    .charging(self.charging())
+                    .bypassing_governance(bypass_governance);
                 versions.watch_lifecycle(&record)?;
                 let target_key = version_key(bucket, key, &target);
                 if tx.get(Tree::Versions, &target_key)?.is_none() {
@@ -558,6 +575,7 @@ fn delete_marker(owner: &str) -> ObjectVersion {
         tiering: None,
         class_since_ms: None,
         encryption: None,
+        lock: None,
     }
 }
 

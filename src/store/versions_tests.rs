@@ -125,7 +125,7 @@ async fn random_operations_keep_versions_latest_null_pointer_and_usage_consisten
                 }
                 45..=64 => {
                     let outcome = store
-                        .delete_object(BUCKET, &key, VersionSelector::Latest, "owner")
+                        .delete_object(BUCKET, &key, VersionSelector::Latest, "owner", false)
                         .await
                         .expect("delete");
                     match versioning {
@@ -145,7 +145,7 @@ async fn random_operations_keep_versions_latest_null_pointer_and_usage_consisten
                     let target = stack[at].clone();
                     let selector = VersionSelector::parse(Some(&target.id)).expect("id");
                     let outcome = store
-                        .delete_object(BUCKET, &key, selector, "owner")
+                        .delete_object(BUCKET, &key, selector, "owner", false)
                         .await
                         .expect("delete version");
                     assert_eq!(outcome.delete_marker, target.body.is_none());

@@ -490,6 +490,7 @@ mod tests {
             lifecycle_revision: None,
             intelligent_tiering_revision: None,
             encryption_revision: None,
+            object_lock_revision: None,
             acl: None,
             ownership,
             public_access_block: block.then(crate::policy::acl::PublicAccessBlock::all),

@@ -53,9 +53,29 @@ pub async fn create_bucket(
         )?;
     }
     let access = super::ownership::create_bucket_access(app, request, request.owner_id())?;
+    let object_lock = match request
+        .header("x-amz-bucket-object-lock-enabled")
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("false") => None,
+        Some("true") => Some(super::object_lock::enabled_document()),
+        Some(_) => {
+            return Err(S3Error::invalid_argument(
+                "x-amz-bucket-object-lock-enabled must be true or false",
+            )
+            .with("ArgumentName", "x-amz-bucket-object-lock-enabled"));
+        }
+    };
     match app
         .store
-        .create_bucket_with(name, request.owner_id(), &app.region, access)
+        .create_bucket_with(
+            name,
+            request.owner_id(),
+            &app.region,
+            access,
+            object_lock.as_deref(),
+        )
         .await
     {
         Ok(_) => {}

@@ -38,6 +38,10 @@ pub fn missing(which: BucketConfig, bucket: &str) -> S3Error {
             "ServerSideEncryptionConfigurationNotFoundError",
             "The server side encryption configuration was not found",
         ),
+        BucketConfig::ObjectLock => (
+            "ObjectLockConfigurationNotFoundError",
+            "Object Lock configuration does not exist for this bucket",
+        ),
     };
     S3Error::new(code, message).with("BucketName", bucket)
 }

@@ -64,7 +64,7 @@ pub async fn put(
     let document = read_small_body(body, MAX_BODY).await?;
     let config = tiering::parse(&document, id)?;
     app.store
-        .edit_bucket_config(bucket, BucketConfig::IntelligentTiering, |stored| {
+        .edit_bucket_config(bucket, BucketConfig::IntelligentTiering, |_, stored| {
             let mut configs = parse_stored(bucket, stored)?;
             configs.put(config.clone()).map_err(StoreError::Refused)?;
             Ok(Some(configs.to_stored()))
@@ -98,7 +98,7 @@ pub async fn delete(app: &AppState, request: &S3Request) -> S3Result<Response> {
     app.store.bucket(bucket)?;
     let id = id(request)?;
     app.store
-        .edit_bucket_config(bucket, BucketConfig::IntelligentTiering, |stored| {
+        .edit_bucket_config(bucket, BucketConfig::IntelligentTiering, |_, stored| {
             let mut configs = parse_stored(bucket, stored)?;
             configs.remove(id).map_err(StoreError::Refused)?;
             Ok((!configs.configs.is_empty()).then(|| configs.to_stored()))

@@ -13,6 +13,7 @@ mod lifecycle;
 mod list;
 mod multipart;
 pub(crate) mod object;
+pub mod object_lock;
 mod ownership;
 mod post_object;
 mod restore;
@@ -100,6 +101,12 @@ pub async fn execute(
         GetBucketEncryption => sse::get_bucket_encryption(app, request).await,
         PutBucketEncryption => sse::put_bucket_encryption(app, request, body).await,
         DeleteBucketEncryption => sse::delete_bucket_encryption(app, request).await,
+        GetObjectLockConfiguration => object_lock::get_configuration(app, request).await,
+        PutObjectLockConfiguration => object_lock::put_configuration(app, request, body).await,
+        GetObjectRetention => object_lock::get_retention(app, request).await,
+        PutObjectRetention => object_lock::put_retention(app, request, body).await,
+        GetObjectLegalHold => object_lock::get_legal_hold(app, request).await,
+        PutObjectLegalHold => object_lock::put_legal_hold(app, request, body).await,
         NotImplemented(what) => {
             // Check the bucket first, as AWS does: probing a missing bucket is NoSuchBucket.
             if let Some(bucket) = &request.bucket {

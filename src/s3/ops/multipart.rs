@@ -46,6 +46,7 @@ pub async fn create_upload(app: &AppState, request: &S3Request) -> S3Result<Resp
             object_attributes(app, request)?,
             checksum,
             encryption.as_ref(),
+            super::object_lock::requested(app, request)?,
         )
         .await?;
     let mut out = XmlWriter::document();
@@ -174,7 +175,14 @@ pub async fn complete_upload(
     let parts = parse_complete(&document)?;
     let version = app
         .store
-        .complete_upload(bucket, key, upload_id, &parts, &write_condition(request)?)
+        .complete_upload(
+            bucket,
+            key,
+            upload_id,
+            &parts,
+            &write_condition(request)?,
+            super::object_lock::default_lock(app, bucket)?,
+        )
         .await?;
     let mut out = XmlWriter::document();
     out.root("CompleteMultipartUploadResult");

@@ -209,6 +209,7 @@ pub async fn put_object(
         checksum: checksum_spec(request, None)?,
         condition: write_condition(request)?,
         encryption: sse::for_request(app, request)?,
+        lock: super::object_lock::for_request(app, request, true)?,
     };
     let customer = input
         .encryption
@@ -483,6 +484,7 @@ fn object_headers(response: &mut Response, version: &ObjectVersion) {
         );
     }
     sse::set_headers(response, version);
+    super::object_lock::set_headers(response, version);
     if let Some(status) = version.access_tier().archive_status() {
         set_header(response, "x-amz-archive-status", status);
     }
@@ -524,14 +526,11 @@ fn response_overrides(response: &mut Response, request: &S3Request) {
 }
 
 pub async fn delete_object(app: &AppState, request: &S3Request) -> S3Result<Response> {
+    let (bucket, key) = (request.bucket()?, request.key()?);
+    let bypass = super::object_lock::bypass_governance(app, request, bucket, key);
     let outcome = app
         .store
-        .delete_object(
-            request.bucket()?,
-            request.key()?,
-            selector(request)?,
-            request.owner_id(),
-        )
+        .delete_object(bucket, key, selector(request)?, request.owner_id(), bypass)
         .await?;
     let mut response = empty_response(StatusCode::NO_CONTENT);
     if outcome.delete_marker {
@@ -598,11 +597,13 @@ pub async fn delete_objects(
             Err(denied)
         } else {
             match VersionSelector::parse(requested_version) {
-                Ok(selector) => app
-                    .store
-                    .delete_object(bucket, key, selector, request.owner_id())
-                    .await
-                    .map_err(S3Error::from),
+                Ok(selector) => {
+                    let bypass = super::object_lock::bypass_governance(app, request, bucket, key);
+                    app.store
+                        .delete_object(bucket, key, selector, request.owner_id(), bypass)
+                        .await
+                        .map_err(S3Error::from)
+                }
                 Err(err) => Err(S3Error::from(err)),
             }
         };

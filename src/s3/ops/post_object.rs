@@ -195,6 +195,9 @@ pub async fn post_object(
         encryption: super::sse::for_write(app, &principal, (bucket, key), |name| {
             field(&fields, name)
         })?,
+        lock: super::object_lock::for_write(app, request, (bucket, key), |name| {
+            field(&fields, name)
+        })?,
     };
     let version = app.store.put_object(input, &mut file_body).await?;
 

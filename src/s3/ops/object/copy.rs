@@ -215,6 +215,7 @@ pub async fn copy_object(app: &AppState, request: &S3Request) -> S3Result<Respon
         checksum: copy_checksum(request, &version)?,
         condition: write_condition(request)?,
         encryption: sse::for_request(app, request)?,
+        lock: crate::s3::ops::object_lock::for_request(app, request, false)?,
     };
     let customer = input
         .encryption
