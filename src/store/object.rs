@@ -504,14 +504,30 @@ impl Store {
         selector: VersionSelector,
         tags: Vec<(String, String)>,
     ) -> Result<ObjectVersion, StoreError> {
+        self.edit_version(bucket, key, selector, |version| {
+            version.attrs.tags = tags.clone();
+            Ok(())
+        })
+        .await
+    }
+
+    /// Rewrites a version's record (the latest when `selector` says so) as `edit` changes it,
+    /// in one transaction with its current state. Lifecycle rules look at the key again: what
+    /// changes (tags, a lock) may make an action due, or not.
+    pub(super) async fn edit_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        selector: VersionSelector,
+        edit: impl Fn(&mut ObjectVersion) -> Result<(), StoreError>,
+    ) -> Result<ObjectVersion, StoreError> {
         let target = self.version(bucket, key, selector)?;
         let version = self.meta.transact(|tx| {
             let record = Store::writable_bucket(tx, bucket)?;
             let versions = KeyVersions::new(tx, bucket, key);
-            // Tag filters of lifecycle rules may now match, or stop matching.
             versions.watch_lifecycle(&record)?;
             let mut version = super::acl::reread_version(tx, bucket, key, selector, &target)?;
-            version.attrs.tags = tags.clone();
+            edit(&mut version)?;
             let is_latest = versions.latest()?.is_some_and(|l| l.uid == version.uid);
             versions.rewrite(&version, is_latest)?;
             Ok::<_, StoreError>(version)

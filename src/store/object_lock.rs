@@ -8,7 +8,7 @@
 //! Only GOVERNANCE retention yields, and only to a caller the S3 layer has found to send
 //! `x-amz-bypass-governance-retention: true` with the `s3:BypassGovernanceRetention` permission.
 
-use super::versions::{KeyVersions, VersionSelector};
+use super::versions::VersionSelector;
 use super::{Store, StoreError};
 use crate::meta::model::{LockMode, ObjectLock, ObjectVersion, Retention};
 
@@ -79,21 +79,12 @@ impl Store {
         selector: VersionSelector,
         edit: impl Fn(&ObjectVersion) -> Result<ObjectLock, StoreError>,
     ) -> Result<ObjectVersion, StoreError> {
-        let target = self.version(bucket, key, selector)?;
-        let version = self.meta.transact(|tx| {
-            let record = Store::writable_bucket(tx, bucket)?;
-            let versions = KeyVersions::new(tx, bucket, key);
-            // A lifecycle expiration held back by the lock may now be due, or later.
-            versions.watch_lifecycle(&record)?;
-            let mut version = super::acl::reread_version(tx, bucket, key, selector, &target)?;
-            let lock = edit(&version)?;
+        self.edit_version(bucket, key, selector, |version| {
+            let lock = edit(version)?;
             version.lock = (lock != ObjectLock::default()).then_some(lock);
-            let is_latest = versions.latest()?.is_some_and(|l| l.uid == version.uid);
-            versions.rewrite(&version, is_latest)?;
-            Ok::<_, StoreError>(version)
-        })?;
-        self.sync().await?;
-        Ok(version)
+            Ok(())
+        })
+        .await
     }
 }
 

@@ -181,7 +181,7 @@ pub async fn complete_upload(
             upload_id,
             &parts,
             &write_condition(request)?,
-            super::object_lock::default_lock(app, bucket)?,
+            super::object_lock::default_lock(app, request)?,
         )
         .await?;
     let mut out = XmlWriter::document();

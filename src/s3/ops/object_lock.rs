@@ -51,19 +51,26 @@ pub fn bypass_governance(app: &AppState, request: &S3Request, bucket: &str, key:
         .is_ok()
 }
 
-/// The bucket's Object Lock configuration; None when Object Lock is not enabled.
+/// The Object Lock configuration of the request's bucket; None when Object Lock is not
+/// enabled (known from the bucket record the request has read anyway: most writes stop here).
 fn configuration(
     app: &AppState,
-    bucket: &str,
+    request: &S3Request,
 ) -> S3Result<Option<std::sync::Arc<ObjectLockConfig>>> {
-    let record = app.store.bucket(bucket)?;
-    Ok(app.bucket_object_lock.get(&app.store, &record)?)
+    let bucket = request.bucket()?;
+    let record = request
+        .bucket_record(&app.store)
+        .ok_or_else(|| S3Error::no_such_bucket(bucket))?;
+    if record.object_lock_revision.is_none() {
+        return Ok(None);
+    }
+    Ok(app.bucket_object_lock.get(&app.store, record)?)
 }
 
-/// The lock a new version of bucket/key written at `now_ms` gets from its bucket's default
-/// retention (CompleteMultipartUpload, and writes without lock headers).
-pub fn default_lock(app: &AppState, bucket: &str) -> S3Result<Option<ObjectLock>> {
-    Ok(configuration(app, bucket)?
+/// The lock a new version written now gets from its bucket's default retention
+/// (CompleteMultipartUpload, and writes without lock headers).
+pub fn default_lock(app: &AppState, request: &S3Request) -> S3Result<Option<ObjectLock>> {
+    Ok(configuration(app, request)?
         .and_then(|config| config.default_retention)
         .map(|default| ObjectLock {
             retention: Some(default.from(now_ms())),
@@ -82,9 +89,9 @@ pub fn for_write<'a>(
 ) -> S3Result<Option<ObjectLock>> {
     let (mode, until, hold) = (field(MODE_HEADER), field(UNTIL_HEADER), field(HOLD_HEADER));
     if mode.is_none() && until.is_none() && hold.is_none() {
-        return default_lock(app, bucket);
+        return default_lock(app, request);
     }
-    if configuration(app, bucket)?.is_none() {
+    if configuration(app, request)?.is_none() {
         return Err(missing_configuration());
     }
     let retention = match (mode, until) {
@@ -148,7 +155,7 @@ pub fn for_write<'a>(
     }
     let retention = match retention {
         Some(retention) => Some(retention),
-        None => default_lock(app, bucket)?.and_then(|lock| lock.retention),
+        None => default_lock(app, request)?.and_then(|lock| lock.retention),
     };
     Ok(Some(ObjectLock {
         retention,
@@ -257,11 +264,24 @@ fn selector(request: &S3Request) -> S3Result<VersionSelector> {
 }
 
 /// Object-level operations need Object Lock on the bucket.
-fn require_lock(app: &AppState, bucket: &str) -> S3Result<()> {
-    match configuration(app, bucket)? {
+fn require_lock(app: &AppState, request: &S3Request) -> S3Result<()> {
+    match configuration(app, request)? {
         Some(_) => Ok(()),
         None => Err(missing_configuration()),
     }
+}
+
+/// PutObjectRetention's and PutObjectLegalHold's bucket, key and body, on a bucket with Object
+/// Lock.
+async fn lock_request<'r>(
+    app: &AppState,
+    request: &'r S3Request,
+    body: &mut RequestBody,
+) -> S3Result<(&'r str, &'r str, bytes::Bytes)> {
+    let (bucket, key) = (request.bucket()?, request.key()?);
+    let document = read_small_body(body, MAX_LOCK_BODY).await?;
+    require_lock(app, request)?;
+    Ok((bucket, key, document))
 }
 
 fn no_lock_configuration() -> S3Error {
@@ -276,9 +296,7 @@ pub async fn put_retention(
     request: &S3Request,
     body: &mut RequestBody,
 ) -> S3Result<Response> {
-    let (bucket, key) = (request.bucket()?, request.key()?);
-    let document = read_small_body(body, MAX_LOCK_BODY).await?;
-    require_lock(app, bucket)?;
+    let (bucket, key, document) = lock_request(app, request, body).await?;
     let retention = model::parse_retention(&document)?;
     if let Some(new) = &retention {
         if new.retain_until_ms <= now_ms() {
@@ -331,7 +349,7 @@ pub fn retention_keys(retention: &Retention) -> Vec<(&'static str, String)> {
 
 pub async fn get_retention(app: &AppState, request: &S3Request) -> S3Result<Response> {
     let (bucket, key) = (request.bucket()?, request.key()?);
-    require_lock(app, bucket)?;
+    require_lock(app, request)?;
     let version = app.store.version(bucket, key, selector(request)?)?;
     let retention = version
         .lock
@@ -348,9 +366,7 @@ pub async fn put_legal_hold(
     request: &S3Request,
     body: &mut RequestBody,
 ) -> S3Result<Response> {
-    let (bucket, key) = (request.bucket()?, request.key()?);
-    let document = read_small_body(body, MAX_LOCK_BODY).await?;
-    require_lock(app, bucket)?;
+    let (bucket, key, document) = lock_request(app, request, body).await?;
     let on = model::parse_legal_hold(&document)?;
     crate::s3::check_access_with(
         app,
@@ -379,7 +395,7 @@ pub async fn put_legal_hold(
 
 pub async fn get_legal_hold(app: &AppState, request: &S3Request) -> S3Result<Response> {
     let (bucket, key) = (request.bucket()?, request.key()?);
-    require_lock(app, bucket)?;
+    require_lock(app, request)?;
     let version = app.store.version(bucket, key, selector(request)?)?;
     // A hold once set and released reads OFF; one never set has no configuration.
     match version.lock.and_then(|lock| lock.legal_hold) {
