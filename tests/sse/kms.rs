@@ -356,6 +356,37 @@ async fn sse_kms_needs_the_callers_kms_permissions_and_policies_can_require_it()
         .await
         .expect_err("no kms:GenerateDataKey");
     common::assert_sdk_error(&err, 403, "AccessDenied");
+    // The account's aws/s3 key serves anyone S3 lets write and read, as its AWS-managed key
+    // policy says: no kms: permission needed.
+    let managed = none
+        .put_object()
+        .bucket(BUCKET)
+        .key("managed")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .body(ByteStream::from_static(b"managed"))
+        .send()
+        .await
+        .expect("the aws/s3 key needs no kms: permission");
+    assert_eq!(
+        managed.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    let read = none
+        .get_object()
+        .bucket(BUCKET)
+        .key("managed")
+        .send()
+        .await
+        .expect("read under aws/s3");
+    assert_eq!(
+        read.body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes()
+            .as_ref(),
+        b"managed"
+    );
     put_with_key(&writer, "k", "alias/tenant").await;
     let err = writer
         .get_object()

@@ -284,12 +284,7 @@ pub fn for_write<'a>(
                 Some(id) => app.kms.resolve(account, id)?,
                 None => app.kms.default_s3_key(account)?,
             };
-            crate::kms::authorize(
-                principal,
-                "kms:GenerateDataKey",
-                &key_info,
-                &ConditionContext::default(),
-            )?;
+            authorize_key_use(app, principal, &key_info, "kms:GenerateDataKey")?;
             // As AWS: the object's ARN, or the bucket's when a bucket key is used.
             let arn = if bucket_key {
                 format!("arn:aws:s3:::{bucket}")
@@ -350,7 +345,24 @@ pub fn authorize_kms(
     };
     let account = principal.account_number().unwrap_or_default();
     let key_info = app.kms.resolve(account, &kms.key_arn)?;
-    crate::kms::authorize(principal, action, &key_info, &ConditionContext::default())?;
+    authorize_key_use(app, principal, &key_info, action)
+}
+
+/// `action` on a KMS key for S3. The account's `aws/s3` key serves every principal of the
+/// account that S3 itself authorized, as its AWS-managed key policy says; any other key needs
+/// the caller's own `kms:` permission.
+fn authorize_key_use(
+    app: &AppState,
+    principal: &Principal,
+    key: &crate::kms::KeyInfo,
+    action: &str,
+) -> S3Result<()> {
+    if principal.account_number() == Some(key.account.as_str())
+        && app.kms.resolve(&key.account, "alias/aws/s3")?.key_id == key.key_id
+    {
+        return Ok(());
+    }
+    crate::kms::authorize(principal, action, key, &ConditionContext::default())?;
     Ok(())
 }
 
