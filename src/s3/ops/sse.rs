@@ -1,6 +1,6 @@
 //! The server-side encryption headers of writes and reads: `x-amz-server-side-encryption`
-//! (SSE-S3, and `aws:kms` / `aws:kms:dsse` with their key id, encryption context and bucket
-//! key headers), the SSE-C headers (`x-amz-server-side-encryption-customer-*`, and
+//! (SSE-S3, and `aws:kms` with its key id, encryption context and bucket key headers;
+//! dual-layer `aws:kms:dsse` answers 501), the SSE-C headers (`x-amz-server-side-encryption-customer-*`, and
 //! `x-amz-copy-source-...` for a copy's source), checked as AWS checks them; a bucket's default
 //! encryption (Put/Get/DeleteBucketEncryption), and the server's (SSE-S3 unless
 //! `--no-default-encryption`), which writes without encryption headers get. SSE-KMS keys are
