@@ -192,7 +192,7 @@ pub async fn post_object(
             expected: None,
         },
         condition: WriteCondition::None,
-        encryption: super::sse::for_write(app, &principal, (bucket, key), |name| {
+        encryption: super::sse::for_write(app, request, &principal, (bucket, key), |name| {
             field(&fields, name)
         })?,
         lock: super::object_lock::for_write(app, request, (bucket, key), |name| {

@@ -254,6 +254,7 @@ pub fn set_headers(response: &mut Response, version: &ObjectVersion) {
 /// `kms:GenerateDataKey` on it.
 pub fn for_write<'a>(
     app: &AppState,
+    request: &S3Request,
     principal: &Principal,
     (bucket, key): (&str, &str),
     field: impl Fn(&str) -> Option<&'a str> + Copy,
@@ -261,8 +262,11 @@ pub fn for_write<'a>(
     let wanted = match requested(app, field)? {
         Some(wanted) => wanted,
         None => {
-            let record = app.store.bucket(bucket)?;
-            match app.bucket_encryption.get(&app.store, &record)? {
+            // The record the request has read already (writes go to the addressed bucket).
+            let record = request
+                .bucket_record(&app.store)
+                .ok_or_else(|| S3Error::no_such_bucket(bucket))?;
+            match app.bucket_encryption.get(&app.store, record)? {
                 Some(config) => by_default(&config),
                 None if app.default_encryption => Wanted::S3,
                 None => return Ok(None),
@@ -318,6 +322,7 @@ fn by_default(config: &bucket_encryption::BucketEncryption) -> Wanted {
 pub fn for_request(app: &AppState, request: &S3Request) -> S3Result<Option<SseRequest>> {
     for_write(
         app,
+        request,
         &request.principal,
         (request.bucket()?, request.key()?),
         |name| request.header(name),
