@@ -258,23 +258,14 @@ async fn copies_move_objects_in_and_out_of_encryption() {
         .copy_part_result()
         .and_then(|r| r.e_tag())
         .expect("etag");
-    s3.complete_multipart_upload()
-        .bucket(BUCKET)
-        .key("assembled")
-        .upload_id(upload_id)
-        .multipart_upload(
-            aws_sdk_s3::types::CompletedMultipartUpload::builder()
-                .parts(
-                    aws_sdk_s3::types::CompletedPart::builder()
-                        .part_number(1)
-                        .e_tag(etag)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("complete");
+    common::complete_upload(
+        &s3,
+        BUCKET,
+        "assembled",
+        upload_id,
+        &[(1, etag.to_string())],
+    )
+    .await;
     assert_eq!(
         common::get(&s3, BUCKET, "assembled").await,
         data[1000..100_000]
@@ -422,29 +413,7 @@ async fn multipart_uploads_encrypt_every_part_and_read_back_whole_by_part_and_by
                 .to_string(),
         ),
     ];
-    let done = s3
-        .complete_multipart_upload()
-        .bucket(BUCKET)
-        .key("big")
-        .upload_id(upload_id)
-        .multipart_upload(
-            aws_sdk_s3::types::CompletedMultipartUpload::builder()
-                .set_parts(Some(
-                    parts
-                        .iter()
-                        .map(|(number, etag)| {
-                            aws_sdk_s3::types::CompletedPart::builder()
-                                .part_number(*number)
-                                .e_tag(etag)
-                                .build()
-                        })
-                        .collect(),
-                ))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("complete");
+    let done = common::complete_upload(&s3, BUCKET, "big", upload_id, &parts).await;
     assert_eq!(
         done.server_side_encryption(),
         Some(&ServerSideEncryption::Aes256)

@@ -853,13 +853,12 @@ pub async fn multipart_upload(
     create: aws_sdk_s3::operation::create_multipart_upload::builders::CreateMultipartUploadFluentBuilder,
     parts: &[impl AsRef<[u8]>],
 ) -> aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput {
-    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
     let bucket = create.get_bucket().clone().expect("bucket");
     let key = create.get_key().clone().expect("key");
     let upload = create.send().await.expect("create upload");
     let upload_id = upload.upload_id().expect("upload id");
     let mut completed = Vec::new();
-    for (number, data) in (1..).zip(parts) {
+    for (number, data) in (1i32..).zip(parts) {
         let out = s3
             .upload_part()
             .bucket(&bucket)
@@ -872,20 +871,36 @@ pub async fn multipart_upload(
             .send()
             .await
             .expect("upload part");
-        completed.push(
-            CompletedPart::builder()
-                .part_number(number)
-                .e_tag(out.e_tag().expect("etag"))
-                .build(),
-        );
+        completed.push((number, out.e_tag().expect("etag").to_string()));
     }
+    complete_upload(s3, &bucket, &key, upload_id, &completed).await
+}
+
+/// CompleteMultipartUpload of `parts` (number, ETag), which must succeed.
+pub async fn complete_upload(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    parts: &[(i32, String)],
+) -> aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let parts = parts
+        .iter()
+        .map(|(number, etag)| {
+            CompletedPart::builder()
+                .part_number(*number)
+                .e_tag(etag)
+                .build()
+        })
+        .collect();
     s3.complete_multipart_upload()
-        .bucket(&bucket)
-        .key(&key)
+        .bucket(bucket)
+        .key(key)
         .upload_id(upload_id)
         .multipart_upload(
             CompletedMultipartUpload::builder()
-                .set_parts(Some(completed))
+                .set_parts(Some(parts))
                 .build(),
         )
         .send()

@@ -318,28 +318,7 @@ async fn sse_c_copies_and_multipart_uploads_carry_the_keys() {
                 .to_string(),
         ),
     ];
-    s3.complete_multipart_upload()
-        .bucket(BUCKET)
-        .key("parts")
-        .upload_id(upload_id)
-        .multipart_upload(
-            aws_sdk_s3::types::CompletedMultipartUpload::builder()
-                .set_parts(Some(
-                    parts
-                        .iter()
-                        .map(|(number, etag)| {
-                            aws_sdk_s3::types::CompletedPart::builder()
-                                .part_number(*number)
-                                .e_tag(etag)
-                                .build()
-                        })
-                        .collect(),
-                ))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("complete");
+    common::complete_upload(&s3, BUCKET, "parts", upload_id, &parts).await;
     let whole = [part_one.as_slice(), &data].concat();
     assert_eq!(get_with(&s3, "parts", &second_key, None).await, whole);
     let edge = part_one.len();
