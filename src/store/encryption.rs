@@ -46,12 +46,10 @@ pub enum SseRequest {
     Kms(KmsRequest),
 }
 
-/// An SSE-KMS write: the key, the encryption context its data keys are bound to, and what the
-/// object reports.
+/// An SSE-KMS write (`aws:kms`): the key, the encryption context its data keys are bound to,
+/// and whether the object reports a bucket key.
 #[derive(Debug, Clone)]
 pub struct KmsRequest {
-    /// `aws:kms` or `aws:kms:dsse`.
-    pub algorithm: &'static str,
     pub key: crate::kms::KeyInfo,
     pub context: crate::kms::EncryptionContext,
     pub bucket_key: bool,
@@ -277,7 +275,7 @@ impl Store {
             SseRequest::S3 => {}
             SseRequest::Customer(key) => template.customer_key = Some(key.new_check()),
             SseRequest::Kms(kms) => {
-                template.algorithm = kms.algorithm.to_string();
+                template.algorithm = SSE_KMS.to_string();
                 template.kms = Some(KmsKeyRef {
                     key_arn: kms.key.arn.clone(),
                     context: serde_json::to_string(&kms.context).unwrap_or_default(),

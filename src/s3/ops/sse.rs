@@ -297,7 +297,6 @@ pub fn for_write<'a>(
             };
             context.insert("aws:s3:arn".to_string(), arn);
             SseRequest::Kms(KmsRequest {
-                algorithm: SSE_KMS,
                 key: key_info,
                 context,
                 bucket_key,
